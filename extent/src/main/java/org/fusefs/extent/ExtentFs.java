@@ -580,11 +580,21 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         checkMounted();
         try {
             synchronized (lifecycle) {
-                cache.syncAll();
+                writebackAll();
                 MetadataWriter.write(this, Superblock.STATE_MOUNTED);
             }
         } catch (IOException e) {
             throw eio("sync of " + io.device().name(), e);
+        }
+    }
+
+    /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */
+    private void writebackAll() throws IOException {
+        for (Inode i : inodes.all()) {
+            AddressSpace m = i.mapping;
+            if (m != null) {
+                m.writeAndWait(0, Long.MAX_VALUE);
+            }
         }
     }
 
@@ -594,7 +604,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             if (!mounted) {
                 return;
             }
-            cache.syncAll();
+            writebackAll();
             MetadataWriter.write(this, Superblock.STATE_CLEAN);
             mounted = false;
             for (Inode i : inodes.all()) {
