@@ -135,7 +135,7 @@ public final class BuddyAllocator {
         pcp.lock();
         try {
             for (;;) {
-                if (pcp.counts[t] == 0 && refillLocked(pcp, t, type) == 0) {
+                if (pcp.count(t) == 0 && refillLocked(pcp, t, type) == 0) {
                     return null;
                 }
                 int pfn = pcp.pop(t);
@@ -144,7 +144,7 @@ public final class BuddyAllocator {
                     continue;
                 }
                 page.prepareNew(0, type);
-                pcp.allocated[type.ordinal()]++;
+                pcp.addAllocated(type.ordinal(), 1);
                 return page;
             }
         } finally {
@@ -258,7 +258,7 @@ public final class BuddyAllocator {
         PerCpuPages pcp = thisCpu();
         pcp.lock();
         try {
-            pcp.allocated[page.migrateType().ordinal()]--;
+            pcp.addAllocated(page.migrateType().ordinal(), -1);
             // Checked under the slot lock: memory failure sets the flag and then drains every
             // slot, so a frame poisoned concurrently is caught here, at pop or at the drain.
             if (page.test(PageFlag.HWPOISON)) {
@@ -287,14 +287,13 @@ public final class BuddyAllocator {
             while (n > 0 && pcp.total() > 0) {
                 int t = 0;
                 for (int i = 1; i < Zone.NR_TYPES; i++) {
-                    if (pcp.counts[i] > pcp.counts[t]) {
+                    if (pcp.count(i) > pcp.count(t)) {
                         t = i;
                     }
                 }
-                int take = Math.min(n, pcp.counts[t]);
-                int[] list = pcp.lists[t];
+                int take = Math.min(n, pcp.count(t));
                 for (int i = 0; i < take; i++) {
-                    freeFrameLocked(list[i]);
+                    freeFrameLocked(pcp.bottom(t, i));
                 }
                 pcp.removeBottom(t, take);
                 n -= take;
@@ -390,7 +389,7 @@ public final class BuddyAllocator {
             pcp.lock();
             try {
                 for (int t = 0; t < Zone.NR_TYPES; t++) {
-                    r[t] += pcp.allocated[t];
+                    r[t] += pcp.allocated(t);
                 }
             } finally {
                 pcp.unlock();
