@@ -21,6 +21,7 @@ final class TestStore implements AddressSpaceOperations {
     final AtomicLong writeCalls = new AtomicLong();
     final ConcurrentHashMap<Long, Integer> writesPerIndex = new ConcurrentHashMap<>();
     volatile CountDownLatch writeGate;
+    volatile long writeDelayMillis;
     volatile CountDownLatch writeEntered;
 
     @Override
@@ -47,6 +48,13 @@ final class TestStore implements AddressSpaceOperations {
         if (gate != null) {
             try {
                 gate.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
+        if (writeDelayMillis > 0) {
+            try {
+                Thread.sleep(writeDelayMillis);
             } catch (InterruptedException e) {
                 throw new IOException(e);
             }
