@@ -12,7 +12,8 @@ import org.fusefs.memory.page.Page;
  * so can a file of our own filesystem, so the block layer never imports the filesystem.
  *
  * <p>Data is passed as page arrays, like {@code DioArgs}: the bytes start at
- * {@code firstPageOffset} in {@code pages[0]} and continue from offset 0 of each following page.
+ * {@code firstPageOffset} in {@code pages[0]} and continue from offset 0 of each following page;
+ * a page holds {@code Page.SIZE << page.order()} bytes (a compound page counts as one entry).
  * Implementations copy straight between page frames and the file (no caching of their own).
  *
  * <p>Thread safety: transfers at distinct positions may run concurrently; {@link #close} must not

@@ -6,6 +6,7 @@ import org.fusefs.block.BioVec;
 import org.fusefs.block.BlkIOException;
 import org.fusefs.block.BlkStatus;
 import org.fusefs.block.BlockDevice;
+import org.fusefs.block.ReqOp;
 import org.fusefs.block.RequestQueue;
 import org.fusefs.memory.MfResult;
 import org.fusefs.memory.PageMapping;
@@ -121,7 +122,7 @@ public final class RamDisk implements BlockDevice, PageMapping {
 
     // brd_do_bvec: one segment, split where it crosses a disk page.
     private void doBvec(Bio bio, BioVec v, long pos) throws BlkIOException {
-        boolean write = bio.op() == org.fusefs.block.ReqOp.WRITE;
+        boolean write = bio.op() == ReqOp.WRITE;
         int done = 0;
         while (done < v.length()) {
             long index = pos >>> Page.SHIFT;
