@@ -154,6 +154,22 @@ class RamDiskTest {
         assertEquals(free + 2, memory.nrFreePages());
     }
 
+    @Test
+    void eightThreadsOfBiosCompleteExactlyOnce() throws Exception {
+        long free = memory.nrFreePages();
+        try (RamDisk small = new RamDisk("ram1", 16 * MIB, memory, 32, 2)) {
+            Page page = memory.allocPage(MigrateType.UNMOVABLE);
+            try {
+                org.fusefs.block.BlockDeviceStress.run(8, 3000, 11, small::submit, small.capacity() / 512, page);
+            } finally {
+                memory.freePages(page);
+            }
+            assertEquals(0, small.queue().inFlight());
+            assertEquals(free - small.nrPages(), memory.nrFreePages(), "every disk page is counted once");
+        }
+        assertEquals(free, memory.nrFreePages(), "close gave every page back");
+    }
+
     private Page findDiskPage(long index) {
         for (long pfn = 0; pfn < memory.totalPages(); pfn++) {
             Page p = memory.pfnToPage(pfn);

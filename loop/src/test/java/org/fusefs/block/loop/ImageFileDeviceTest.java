@@ -16,9 +16,12 @@ import java.util.Arrays;
 import java.util.Random;
 import org.fusefs.block.BlkIOException;
 import org.fusefs.block.BlkStatus;
+import org.fusefs.block.BlockDeviceStress;
 import org.fusefs.block.BlockIo;
 import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -197,6 +200,21 @@ class ImageFileDeviceTest {
             assertArrayEquals(new byte[512], io.read(0, 512));
             BlkIOException e = assertThrows(BlkIOException.class, () -> io.write(0, new byte[512]));
             assertTrue(e.getMessage().contains("WRITE at sector 0 on a read-only image"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest(name = "directIO={0}")
+    @ValueSource(booleans = {false, true})
+    void eightThreadsOfBiosCompleteExactlyOnce(boolean direct) throws Exception {
+        try (ImageFileDevice dev = ImageFileDevice.create(dir.resolve("stress.img"),
+                ImageFileDevice.Options.defaults().withCapacity(16 * MIB).withDirectIO(direct).withQueue(32, 3))) {
+            Page page = memory.allocPage(MigrateType.UNMOVABLE);
+            try {
+                BlockDeviceStress.run(8, 2000, 12, dev::submit, dev.capacity() / 512, page);
+            } finally {
+                memory.freePages(page);
+            }
+            assertEquals(0, dev.queue().inFlight());
         }
     }
 
