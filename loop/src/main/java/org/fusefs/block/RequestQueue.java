@@ -20,6 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * bio's completion run without it. A bio's {@code endIo} runs on a worker and must not wait for
  * room in the same queue (it would wait for itself).
  *
+ * <p>Stop and wake: {@link #quiesce} stops dispatch (requests still queue up to the depth) and
+ * waits until no request is in the driver, as {@code blk_mq_quiesce_queue()} does before a device
+ * is reconfigured; {@link #unquiesce} wakes the workers again.
+ *
  * <p>Close: new submissions complete with {@link BlkStatus#IOERR}; everything already queued is
  * served before {@link #close} returns (the queue drains), so no request is ever lost.
  */
@@ -46,8 +50,12 @@ public final class RequestQueue implements AutoCloseable {
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Bio> fifo;
     private final List<Thread> workers = new ArrayList<>();
-    // Guarded by lock: tags taken (queued + being served), and whether close has begun.
+    private final Condition idle = lock.newCondition();
+    // Guarded by lock: tags taken (queued + being served), requests in the driver now, whether
+    // dispatch is stopped, and whether close has begun.
     private int inFlight;
+    private int active;
+    private boolean quiesced;
     private boolean dying;
 
     /**
@@ -158,13 +166,14 @@ public final class RequestQueue implements AutoCloseable {
             Bio bio;
             lock.lock();
             try {
-                while (fifo.isEmpty() && !dying) {
+                while ((fifo.isEmpty() || quiesced) && !dying) {
                     notEmpty.awaitUninterruptibly();
                 }
                 bio = fifo.pollFirst();
                 if (bio == null) {
                     return; // dying and drained
                 }
+                active++;
             } finally {
                 lock.unlock();
             }
@@ -174,7 +183,11 @@ public final class RequestQueue implements AutoCloseable {
                 lock.lock();
                 try {
                     inFlight--;
+                    active--;
                     notFull.signal();
+                    if (active == 0) {
+                        idle.signalAll();
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -204,7 +217,35 @@ public final class RequestQueue implements AutoCloseable {
         }
     }
 
-    /** Refuses new requests, serves everything queued and stops the workers. Idempotent. */
+    /**
+     * Stops dispatching and waits until no request is being served. Submissions still queue (and
+     * wait when the queue is full); nothing is dispatched until {@link #unquiesce} or close. Must not
+     * be called from a bio's completion, which runs inside the dispatch it would wait for.
+     */
+    public void quiesce() {
+        lock.lock();
+        try {
+            quiesced = true;
+            while (active > 0) {
+                idle.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Resumes dispatch after {@link #quiesce}. */
+    public void unquiesce() {
+        lock.lock();
+        try {
+            quiesced = false;
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses new requests, serves everything queued (even if quiesced) and stops the workers. Idempotent. */
     @Override
     public void close() {
         lock.lock();

@@ -90,6 +90,41 @@ class RequestQueueTest {
     }
 
     @Test
+    void quiescedQueueHoldsRequestsUntilWoken() throws Exception {
+        AtomicInteger served = new AtomicInteger();
+        RequestQueue q = new RequestQueue("quiet", CAPACITY, 8, 2, bio -> served.incrementAndGet());
+        try {
+            q.quiesce();
+            List<Bio> bios = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Bio b = flush();
+                bios.add(b);
+                q.submit(b);
+            }
+            Thread.sleep(50);
+            assertEquals(0, served.get(), "nothing dispatched while quiesced");
+            assertEquals(5, q.inFlight());
+            q.unquiesce();
+            for (Bio b : bios) {
+                b.await();
+            }
+            assertEquals(5, served.get());
+        } finally {
+            q.close();
+        }
+    }
+
+    @Test
+    void closeDrainsAQuiescedQueue() throws Exception {
+        RequestQueue q = new RequestQueue("quiet-close", CAPACITY, 8, 1, bio -> { });
+        q.quiesce();
+        Bio b = flush();
+        q.submit(b);
+        q.close();
+        assertEquals(BlkStatus.OK, b.status());
+    }
+
+    @Test
     void driverFailureCompletesOnceWithItsStatus() throws Exception {
         RequestQueue q = new RequestQueue("failing", CAPACITY, 2, 1, bio -> {
             throw new BlkIOException(BlkStatus.MEDIUM, "failing: sector " + bio.sector() + " unreadable");
