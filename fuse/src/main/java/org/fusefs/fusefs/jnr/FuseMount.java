@@ -86,6 +86,7 @@ public final class FuseMount {
         FsOperations ops = new FsOperations(vfs, probe);
         NodeIds nodeIds = new NodeIds();
         InvalNotifier notifier = new InvalNotifier(lib, nodeIds);
+        vfs.setInodeInvalidation(notifier);
         FuseMount[] self = new FuseMount[1];
         IoctlHandler ioctls = new IoctlHandler(ops, introspection,
                 () -> self[0] == null ? "" : self[0].daemonFigures(), nodeIds, notifier);
@@ -131,6 +132,18 @@ public final class FuseMount {
             throw new IOException("interrupted while waiting for the mount", e);
         }
         return m;
+    }
+
+    /**
+     * Checks that libfuse 2 can be loaded; the message names the Debian package when it cannot.
+     */
+    public static void checkLibrary() throws IOException {
+        try {
+            LibraryLoader.create(LibFuse2.class).failImmediately().load("fuse");
+        } catch (LinkageError | RuntimeException e) {
+            throw new IOException("libfuse.so.2 cannot be loaded: install package libfuse2 "
+                    + "(apt-get install libfuse2)");
+        }
     }
 
     public Path mountPoint() {
