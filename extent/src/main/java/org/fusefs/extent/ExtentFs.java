@@ -511,14 +511,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isReg()) {
             return;
         }
-        AddressSpace m = mappingOf(i);
         try {
-            m.writeAndWait(0, Long.MAX_VALUE);
-        } catch (IOException e) {
-            // The error is recorded in the errseq as well; report it through the cursor below.
-        }
-        try {
-            m.checkAndAdvance(of.cursor);
+            mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
         } catch (IOException e) {
             throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package org.fusefs.extent;
 
 import java.io.IOException;
 import org.fusefs.block.BlockDevice;
+import org.fusefs.block.brd.RamDisk;
 import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.pagecache.PageCache;
@@ -24,6 +25,19 @@ final class FsFixture implements AutoCloseable {
         this.fs = ExtentFs.mkfs(dev, mem, cache, opt);
     }
 
+    /** A filesystem on a RAM disk of {@code diskBytes} with {@code memBytes} of simulated memory. */
+    static FsFixture ram(long diskBytes, long memBytes) throws IOException {
+        PhysicalMemory mem = PhysicalMemory.create(MemoryConfig.builder().bytes(memBytes).build());
+        return new FsFixture(new RamDisk("ram0", diskBytes, mem), mem, MkfsOptions.defaults().withUuidSeed(42));
+    }
+
+    private FsFixture(BlockDevice dev, PhysicalMemory mem, MkfsOptions opt) throws IOException {
+        this.mem = mem;
+        this.cache = new PageCache(mem);
+        this.dev = dev;
+        this.fs = ExtentFs.mkfs(dev, mem, cache, opt);
+    }
+
     static FsFixture small() throws IOException {
         return new FsFixture(64L << 20, 64L << 20, MkfsOptions.defaults().withUuidSeed(42));
     }
@@ -41,6 +55,7 @@ final class FsFixture implements AutoCloseable {
             fs.unmount();
         } finally {
             cache.close();
+            dev.close();
             mem.close();
         }
     }
