@@ -44,7 +44,9 @@ public final class MemoryFailure {
         // Matched in order; the first row whose predicate holds decides.
         this.rules = List.of(
                 new PageStateRule("reserved kernel page", s -> s.is(FrameKind.RESERVED), s -> MfResult.FAILED),
-                new PageStateRule("already offline page", s -> s.is(FrameKind.OFFLINE), s -> MfResult.IGNORED),
+                // Only this poisoning can have taken the frame offline (the flag was clear): a
+                // per-CPU free frame is taken out of use by the drain that settles the race.
+                new PageStateRule("free page taken offline", s -> s.is(FrameKind.OFFLINE), s -> MfResult.RECOVERED),
                 new PageStateRule("free buddy page", s -> s.is(FrameKind.FREE), this::meFree),
                 new PageStateRule("free per-CPU page", s -> s.is(FrameKind.IN_FLIGHT), this::mePcp),
                 new PageStateRule("dirty page cache page",
