@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * 16 GiB of simulated memory: created, allocated to the last block, touched at the start of
  * every block and at order-0 pages spread over it, freed and whole again. Off-heap memory is
  * committed only where touched (about 32 MiB), and the heap holds a few tens of MiB of
- * per-frame arrays, since page objects exist only for frames that were used.
+ * per-frame arrays, since page objects exist only for frames that were used. The module's tests
+ * run with -Xmx384m (memory/pom.xml), so this passing is the proof that a modest heap suffices.
  */
 class BigMemoryTest {
 
@@ -33,6 +34,9 @@ class BigMemoryTest {
                 blocks.add(p);
             }
             assertEquals(total / 1024, blocks.size());
+            Runtime rt = Runtime.getRuntime();
+            System.out.printf("16 GiB memory: %d frames allocated as %d blocks, heap used %d MiB of max %d MiB%n",
+                    total, blocks.size(), (rt.totalMemory() - rt.freeMemory()) >> 20, rt.maxMemory() >> 20);
             assertEquals(0, m.nrFreePages());
             assertNull(m.allocPage(MigrateType.UNMOVABLE));
             byte[] back = new byte[8];

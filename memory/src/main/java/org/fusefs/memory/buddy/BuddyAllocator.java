@@ -313,6 +313,15 @@ public final class BuddyAllocator {
     }
 
     private void freeZone(Page page, int pfn, int order) {
+        // Tail frames may have been given flags or an owner while in use (the caller owns them
+        // until now); clear them so that a tail that later heads a block starts clean, as
+        // free_pages_prepare() does for every tail page.
+        for (int p = pfn + 1, end = pfn + (1 << order); p < end; p++) {
+            Page tail = memMap.peek(p);
+            if (tail != null) {
+                tail.resetOnFree();
+            }
+        }
         zone.lock.lock();
         try {
             zoneAllocated[page.migrateType().ordinal()] -= 1L << order;
