@@ -42,7 +42,7 @@ public final class BuddyAllocator {
     // One flag check on the hot paths when page_owner is off.
     private volatile boolean hooksOn;
     private volatile AllocationHooks hooks = AllocationHooks.NONE;
-    private volatile int nrHwPoisoned;
+    private volatile int nrHwPoisoned; // written under zone.lock
 
     /**
      * Creates the allocator over {@code memMap}; {@code reserved} first frames are reserved.
@@ -446,14 +446,28 @@ public final class BuddyAllocator {
     }
 
     /**
-     * Counts one more poisoned frame (the HWPOISON flag is already set) and settles the race with
-     * the per-CPU layer by draining it, so that the frame is either in the zone or allocated.
+     * Marks frame {@code pfn} poisoned; returns {@code null} if it already was. Under the zone
+     * lock, so that no allocation can take the frame between the mark and the check: a free frame
+     * is taken off the free lists right here and reported as {@link FrameKind#FREE}. Any other
+     * frame is returned as found; the caller then settles the race with the per-CPU layer by
+     * {@link #drainAllPages()} (taken outside the zone lock, which ranks below the per-CPU locks).
      */
-    public void notePoisoned() {
-        synchronized (this) {
+    public FrameState setHwPoison(int pfn) {
+        zone.lock.lock();
+        try {
+            Page page = memMap.page(pfn);
+            if (page.testAndSet(PageFlag.HWPOISON)) {
+                return null;
+            }
             nrHwPoisoned++;
+            if (zone.takePageOffBuddyLocked(pfn)) {
+                page.clear(PageFlag.BUDDY);
+                return new FrameState(FrameKind.FREE, null);
+            }
+            return classifyLocked(pfn);
+        } finally {
+            zone.lock.unlock();
         }
-        drainAllPages();
     }
 
     /** Returns the number of frames marked poisoned. */
@@ -465,6 +479,15 @@ public final class BuddyAllocator {
     public FrameState classify(int pfn) {
         zone.lock.lock();
         try {
+            return classifyLocked(pfn);
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    private FrameState classifyLocked(int pfn) {
+        assert zone.lock.isHeldByCurrentThread();
+        {
             int st = zone.stateOf(pfn);
             if (st == Zone.ST_RESERVED) {
                 return new FrameState(FrameKind.RESERVED, null);
@@ -481,18 +504,6 @@ public final class BuddyAllocator {
             }
             // A per-CPU frame freed after the drain: caught when it leaves the list.
             return new FrameState(FrameKind.IN_FLIGHT, null);
-        } finally {
-            zone.lock.unlock();
-        }
-    }
-
-    /** Takes a free frame off the buddy lists for good; returns false if it is no longer free. */
-    public boolean takePageOffBuddy(int pfn) {
-        zone.lock.lock();
-        try {
-            return zone.takePageOffBuddyLocked(pfn);
-        } finally {
-            zone.lock.unlock();
         }
     }
 

@@ -164,4 +164,65 @@ class MemoryFailureTest {
             assertEquals(m.totalPages() - 4 - recovered, m.nrFreePages());
         }
     }
+
+    @Test
+    void poisonRacingWithAllocationNeverCorruptsTheLists() throws Exception {
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(8L << 20).build())) {
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                long seed = 10 + t;
+                Thread w = new Thread(() -> {
+                    java.util.Random rnd = new java.util.Random(seed);
+                    List<Page> held = new ArrayList<>();
+                    int step = 0;
+                    try {
+                        while (!stop.get()) {
+                            step++;
+                            if (!held.isEmpty() && rnd.nextBoolean()) {
+                                m.freePages(held.remove(rnd.nextInt(held.size())));
+                            } else {
+                                Page p = m.allocPages(rnd.nextInt(4) == 0 ? rnd.nextInt(4) : 0, MigrateType.MOVABLE);
+                                if (p != null) {
+                                    held.add(p);
+                                }
+                            }
+                        }
+                        held.forEach(m::freePages);
+                    } catch (Throwable e) {
+                        errors.add(new AssertionError("worker seed " + seed + " step " + step, e));
+                    }
+                });
+                workers.add(w);
+                w.start();
+            }
+            java.util.Random rnd = new java.util.Random(99);
+            java.util.Set<Long> poisoned = new java.util.HashSet<>();
+            for (int i = 0; i < 200; i++) {
+                long pfn = rnd.nextInt((int) m.totalPages());
+                MfResult r = m.poison(pfn);
+                assertEquals(poisoned.add(pfn) ? r : MfResult.IGNORED, r, "pfn " + pfn);
+                assertNotEquals(MfResult.DELAYED, r, "pfn " + pfn);
+                Thread.sleep(0, 100_000);
+            }
+            stop.set(true);
+            for (Thread w : workers) {
+                w.join();
+            }
+            if (!errors.isEmpty()) {
+                AssertionError e = new AssertionError("workers failed");
+                errors.forEach(e::addSuppressed);
+                throw e;
+            }
+            m.drainAllPages();
+            assertEquals(m.totalPages() - poisoned.size(), m.nrFreePages());
+            assertEquals(m.nrFreePages(), m.allocator().checkInvariants());
+            List<Page> all = allocateAll(m);
+            for (Page p : all) {
+                assertTrue(!poisoned.contains(p.pfn()), "poisoned frame " + p.pfn() + " handed out");
+            }
+            all.forEach(m::freePages);
+        }
+    }
 }
