@@ -33,6 +33,12 @@ public final class BuddyAllocator {
     private static final int BAD_AT_FREE = PageFlag.LOCKED.mask() | PageFlag.WRITEBACK.mask()
             | PageFlag.BUDDY.mask() | PageFlag.RESERVED.mask() | PageFlag.SLAB.mask();
 
+    /**
+     * Set while this thread runs shrinkers, so that an allocation made by a shrinker fails
+     * rather than recursing into reclaim (the kernel's {@code PF_MEMALLOC}).
+     */
+    private static final ThreadLocal<boolean[]> IN_RECLAIM = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private final Zone zone;
     private final MemMap memMap;
     private final PerCpuPages[] pcps;
@@ -111,22 +117,28 @@ public final class BuddyAllocator {
     private Page allocSlowpath(int order, MigrateType type) {
         drainAllPages();
         Page p = tryAlloc(order, type);
-        if (p != null || shrinkers.isEmpty()) {
+        if (p != null || shrinkers.isEmpty() || IN_RECLAIM.get()[0]) {
             return p;
         }
-        for (int priority = DEF_PRIORITY; priority >= 0; priority--) {
-            long nr = Math.max(1L << order, (long) zone.nrPages() >> priority);
-            long freed = 0;
-            for (Shrinker s : shrinkers) {
-                freed += s.shrink(nr, order);
+        boolean[] inReclaim = IN_RECLAIM.get();
+        inReclaim[0] = true;
+        try {
+            for (int priority = DEF_PRIORITY; priority >= 0; priority--) {
+                long nr = Math.max(1L << order, (long) zone.nrPages() >> priority);
+                long freed = 0;
+                for (Shrinker s : shrinkers) {
+                    freed += s.shrink(nr, order);
+                }
+                drainAllPages();
+                p = tryAlloc(order, type);
+                if (p != null || freed == 0) {
+                    return p;
+                }
             }
-            drainAllPages();
-            p = tryAlloc(order, type);
-            if (p != null || freed == 0) {
-                return p;
-            }
+            return null;
+        } finally {
+            inReclaim[0] = false;
         }
-        return null;
     }
 
     private Page rmqueuePcp(MigrateType type) {

@@ -78,4 +78,23 @@ class ActiveFreeingTest {
             m.freePages(a);
         }
     }
+
+    @Test
+    void aShrinkerThatAllocatesDoesNotRecurseIntoReclaim() {
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(4L << 20).build())) {
+            long[] calls = {0};
+            Page[] inner = {null};
+            m.registerShrinker((nr, order) -> {
+                calls[0]++;
+                inner[0] = m.allocPages(10, MigrateType.MOVABLE);
+                return 0;
+            });
+            Page a = m.allocPages(10, MigrateType.MOVABLE);
+            assertNotNull(a);
+            assertNull(m.allocPages(10, MigrateType.MOVABLE));
+            assertEquals(1, calls[0], "the shrinker's own allocation did not call it again");
+            assertNull(inner[0]);
+            m.freePages(a);
+        }
+    }
 }
