@@ -117,8 +117,9 @@ public final class MemoryFailure {
         while (recent.size() > RECENT) {
             recent.pollFirst();
         }
+        // A frame that could not be isolated is worth a warning; the rest is in recentActions().
         LOG.log(result == MfResult.RECOVERED || result == MfResult.IGNORED
-                ? System.Logger.Level.INFO : System.Logger.Level.WARNING, msg);
+                ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, msg);
         return result;
     }
 
