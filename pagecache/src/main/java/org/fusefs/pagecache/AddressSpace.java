@@ -44,9 +44,10 @@ public final class AddressSpace implements PageMapping {
     long nrDirty;
     // protected by tree
     long nrWriteback;
-    // protected by the Writeback lock: on the dirty list, and since when
-    boolean queued;
-    long dirtiedWhen;
+    // Written under the Writeback lock: on the dirty list, and since when. Volatile because
+    // markDirty peeks at it without the lock to skip queueing an address space already queued.
+    volatile boolean queued;
+    volatile long dirtiedWhen;
 
     AddressSpace(PageCache cache, AddressSpaceOperations ops, String name) {
         this.cache = cache;

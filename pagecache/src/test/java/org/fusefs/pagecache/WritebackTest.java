@@ -104,6 +104,37 @@ class WritebackTest {
     }
 
     @Test
+    void neverMoreWorkersThanTheLimit() throws Exception {
+        PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ZERO)
+                .workerIdle(Duration.ofMillis(100)).maxWorkers(2).writebackBatch(8).build();
+        try (Fixture f = new Fixture(64L << 20, cfg)) {
+            AtomicLong maxAlive = new AtomicLong();
+            java.util.List<TestStore> stores = new java.util.ArrayList<>();
+            java.util.List<AddressSpace> files = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                TestStore s = new TestStore();
+                s.writeDelayMillis = 1;
+                stores.add(s);
+                files.add(f.cache.newAddressSpace(s, "file" + i));
+            }
+            byte[] chunk = filled(4 * Page.SIZE, (byte) 1);
+            long[] sizes = new long[files.size()];
+            for (int round = 0; round < 200; round++) {
+                for (int i = 0; i < files.size(); i++) {
+                    files.get(i).write(sizes[i], chunk, 0, chunk.length, sizes[i]);
+                    sizes[i] += chunk.length;
+                    maxAlive.accumulateAndGet(f.cache.stats().workersAlive(), Math::max);
+                }
+            }
+            f.cache.syncAll();
+            System.out.println("workers: max alive " + maxAlive.get() + ", started " + f.cache.stats().workersStarted());
+            assertTrue(maxAlive.get() <= 2, "alive " + maxAlive.get());
+            assertTrue(maxAlive.get() >= 1);
+            waitFor(() -> f.cache.stats().workersAlive() == 0, 5000, "idle exit");
+        }
+    }
+
+    @Test
     void writersAreThrottledAtTheDirtyLimit() throws Exception {
         PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ofSeconds(60))
                 .workerIdle(Duration.ofMillis(200)).writebackBatch(32).build();
