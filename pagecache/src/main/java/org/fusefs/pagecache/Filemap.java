@@ -90,8 +90,10 @@ final class Filemap {
                 PageWait.unlock(page);
             }
             done += n;
+            // Per page, with no page lock held, so that one huge write cannot run past the limit
+            // (balance_dirty_pages_ratelimited); only a read of a counter below the threshold.
+            as.cache().writeback.balanceDirtyPages();
         }
-        as.cache().writeback.balanceDirtyPages();
         return len;
     }
 

@@ -44,8 +44,10 @@ final class Reclaim implements Shrinker {
     long reclaim(long nrPages) {
         Page[] batch = new Page[BATCH];
         long freed = 0;
-        // Each page is looked at about twice at most: once to clear PG_referenced, once to free.
-        long budget = 2 * cache.lru.size() + BATCH;
+        // Scan in proportion to the request (as the kernel's scan priority does), and each page
+        // about twice at most: once to clear PG_referenced, once to free. A list full of dirty
+        // pages must not be walked whole for every page an allocation needs.
+        long budget = Math.min(2 * cache.lru.size() + BATCH, Math.max(8 * nrPages, 256));
         while (freed < nrPages && budget > 0) {
             int n = cache.lru.isolate(batch, (int) Math.min(BATCH, budget));
             if (n == 0) {

@@ -39,6 +39,7 @@ class ReclaimTest {
             long maxDirty = 0;
             long minFree = Long.MAX_VALUE;
             long size = 0;
+            long t0 = System.nanoTime();
             for (long i = 0; i < pages; i++) {
                 pattern(buf, seed, i);
                 as.write(size, buf, 0, buf.length, size);
@@ -50,19 +51,22 @@ class ReclaimTest {
             }
             PageCacheStats st = f.cache.stats();
             System.out.println("reclaim: seed " + seed + ", max cached " + maxCached + " of " + total
-                    + " frames, min free " + minFree + "\n" + st.render());
+                    + " frames, min free " + minFree + ", write phase " + (System.nanoTime() - t0) / 1_000_000
+                    + " ms\n" + st.render());
             assertTrue(maxCached <= total, "cached " + maxCached + " > frames " + total);
             assertTrue(maxDirty <= st.dirtyLimit() + 1, "dirty " + maxDirty + " over the limit " + st.dirtyLimit());
             assertTrue(st.reclaimed() >= pages - total, "reclaimed only " + st.reclaimed());
             assertTrue(st.throttled() > 0 || st.writtenBack() > 0);
             f.cache.syncAll();
             byte[] got = new byte[Page.SIZE];
+            long t1 = System.nanoTime();
             for (long i = 0; i < pages; i++) {
                 pattern(buf, seed, i);
                 assertEquals(Page.SIZE, as.read(i * Page.SIZE, got, 0, Page.SIZE, size));
                 assertArrayEquals(buf, got, "seed " + seed + " page " + i);
             }
             assertTrue(f.cache.stats().misses() > 0);
+            System.out.println("reclaim: read-back phase " + (System.nanoTime() - t1) / 1_000_000 + " ms");
         }
     }
 

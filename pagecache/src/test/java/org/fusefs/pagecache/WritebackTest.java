@@ -159,6 +159,37 @@ class WritebackTest {
     }
 
     @Test
+    void oneHugeWriteIsThrottledToo() throws Exception {
+        PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ofSeconds(60))
+                .workerIdle(Duration.ofMillis(200)).build();
+        try (Fixture f = new Fixture(16L << 20, cfg)) {
+            TestStore store = new TestStore();
+            AddressSpace as = f.cache.newAddressSpace(store, "huge");
+            long limit = f.cache.stats().dirtyLimit();
+            AtomicLong maxDirty = new AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sampler = new Thread(() -> {
+                while (!done.get()) {
+                    maxDirty.accumulateAndGet(f.cache.stats().dirty(), Math::max);
+                    Thread.onSpinWait();
+                }
+            });
+            sampler.start();
+            // 32 MiB in one call: twice the memory.
+            byte[] big = new byte[32 << 20];
+            ReclaimTest.pattern(big, 5, 0);
+            assertEquals(big.length, as.write(0, big, 0, big.length, 0));
+            done.set(true);
+            sampler.join();
+            f.cache.syncAll();
+            assertTrue(maxDirty.get() <= limit + 2, "dirty reached " + maxDirty.get() + ", limit " + limit);
+            byte[] back = new byte[big.length];
+            assertEquals(big.length, as.read(0, back, 0, back.length, big.length));
+            assertTrue(java.util.Arrays.equals(big, back), "data read back differs");
+        }
+    }
+
+    @Test
     void aPageTruncatedWhileQueuedForWritebackIsNotWritten() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();
