@@ -179,7 +179,7 @@ class RamDiskTest {
         long free = memory.nrFreePages();
         for (int round = 0; round < 50; round++) {
             long index = round;
-            java.util.concurrent.CyclicBarrier start = new CyclicBarrier(4);
+            CyclicBarrier start = new CyclicBarrier(4);
             List<Thread> ts = new ArrayList<>();
             AtomicReference<Throwable> err = new AtomicReference<>();
             for (int t = 0; t < 4; t++) {
