@@ -14,7 +14,6 @@ import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.PageCache;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,6 @@ class PageCacheOnImageFileTest {
     Path dir;
 
     @Test
-    @Disabled("waits for the pagecache module: AddressSpace.write/read/writeAndWait are still seams that throw")
     void fourTimesMemoryThroughThePageCacheReadsBackTheSame() throws Exception {
         try (PhysicalMemory memory = PhysicalMemory.create(MemoryConfig.builder().bytes(MEMORY).build());
                 ImageFileDevice dev = ImageFileDevice.create(dir.resolve("pc.img"),
