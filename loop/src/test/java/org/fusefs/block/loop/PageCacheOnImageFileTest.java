@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fusefs.block.BlockIo;
+import org.fusefs.block.DeviceRangeFile;
 import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.memory.buddy.MigrateType;
