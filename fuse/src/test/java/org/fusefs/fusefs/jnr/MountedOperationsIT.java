@@ -48,6 +48,7 @@ class MountedOperationsIT {
         Capabilities.requireFuse();
         mp = Files.createTempDirectory("fusefs-it-");
         backend = TestBackends.ramDisk(512L << 20, 128L << 20);
+        System.out.println("MountedOperationsIT on " + backend.getClass().getName());
         mount = FuseMount.mount(backend.vfs(), backend.introspection(), mp,
                 new FuseMount.Config("fusefs-it", 4, List.of(), false), 30_000);
     }
