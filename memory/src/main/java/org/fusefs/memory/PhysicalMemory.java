@@ -1,46 +1,66 @@
 package org.fusefs.memory;
 
 import com.kenai.jffi.MemoryIO;
-import java.util.BitSet;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.fusefs.memory.buddy.BuddyAllocator;
 import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.owner.PageOwnerTracker;
+import org.fusefs.memory.page.MemMap;
 import org.fusefs.memory.page.Page;
-import org.fusefs.memory.page.PageFlag;
+import org.fusefs.memory.poison.HwPoisonInjector;
+import org.fusefs.memory.poison.MemoryFailure;
+import org.fusefs.memory.stat.MemInfo;
+import org.fusefs.memory.stat.VmStat;
 
 /**
  * The simulated physical memory: page frames in one off-heap region and the allocator that hands
  * them out. The façade every other module takes pages from.
  *
- * <p>PLACEHOLDER ALLOCATOR: a first-fit bitmap under one lock, so that the modules above can run
- * while the buddy allocator (issue 2) is written; the public methods are the contract it keeps.
+ * <p>Allocation is a buddy allocator with orders 0..{@value MemoryConfig#MAX_ORDER}, grouping by
+ * mobility (free lists per {@link MigrateType}, unless switched off in the config), per-CPU
+ * order-0 lists, and active freeing through registered {@link Shrinker}s before an allocation
+ * fails. page_owner tracking can be switched on at any time; memory failure is handled by
+ * {@link #poison}.
+ *
+ * <p>Thread-safety: every method may be called from any thread. Locking, outermost first:
+ * the caller's inode and page locks, then the allocator's per-CPU and zone locks, which are
+ * never held while calling out (shrinkers, page owners, page_owner hooks). A shrinker or a
+ * {@link PageMapping#memoryFailure} may therefore free pages and take the caller's own locks,
+ * as long as the thread that allocates does not hold them in a conflicting order.
+ *
+ * <p>Freeing: {@link #freePages} drops one reference and frees on the last one; see
+ * {@link BuddyAllocator} for what counts as a bad page.
  */
 public final class PhysicalMemory implements AutoCloseable {
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     private final MemoryConfig config;
     private final long base;
-    private final Page[] pages;
-    private final BitSet used;
-    private long free;
-    private final CopyOnWriteArrayList<Shrinker> shrinkers = new CopyOnWriteArrayList<>();
+    private final MemMap memMap;
+    private final BuddyAllocator allocator;
+    private final PageOwnerTracker pageOwner = new PageOwnerTracker();
+    private final MemoryFailure memoryFailure;
+    private final HwPoisonInjector injector;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PhysicalMemory(MemoryConfig config) {
+    private PhysicalMemory(MemoryConfig config, int slots) {
         this.config = config;
-        long n = config.pages();
         this.base = IO.allocateMemory(config.bytes(), false);
         if (base == 0) {
             throw new OutOfMemoryError("cannot reserve " + config.bytes() + " bytes off-heap");
         }
-        this.pages = new Page[(int) n];
-        for (int i = 0; i < n; i++) {
-            pages[i] = new Page(i, base + ((long) i << Page.SHIFT));
+        this.memMap = new MemMap(base, (int) config.pages());
+        this.allocator = new BuddyAllocator(memMap, config.mobilityGrouping(), config.reservedPages(), slots);
+        this.memoryFailure = new MemoryFailure(allocator);
+        this.injector = new HwPoisonInjector(memoryFailure, config.pages());
+        if (config.pageOwner()) {
+            setPageOwner(true);
         }
-        this.used = new BitSet((int) n);
-        this.free = n;
     }
 
+    /** Creates a memory as {@code config} says; its frames are not zeroed. */
     public static PhysicalMemory create(MemoryConfig config) {
-        return new PhysicalMemory(config);
+        return new PhysicalMemory(config, BuddyAllocator.defaultSlots());
     }
 
     public MemoryConfig config() {
@@ -49,112 +69,164 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /**
      * Allocates {@code 2^order} contiguous frames and returns the head page (refcount 1), or
-     * {@code null} when no block can be found even after asking the shrinkers.
+     * {@code null} when no block can be found even after draining the per-CPU lists and asking
+     * the shrinkers, with growing requests, to give pages back. Callers must not hold locks that a
+     * shrinker takes.
      *
      * @throws IllegalArgumentException if {@code order} is outside 0..{@value MemoryConfig#MAX_ORDER}
      */
     public Page allocPages(int order, MigrateType type) {
-        if (order < 0 || order > MemoryConfig.MAX_ORDER) {
-            throw new IllegalArgumentException("order " + order + " outside 0.." + MemoryConfig.MAX_ORDER);
-        }
-        Page p = tryAlloc(order, type);
-        if (p == null) {
-            for (Shrinker s : shrinkers) {
-                s.shrink(1L << order, order);
-            }
-            p = tryAlloc(order, type);
-        }
-        return p;
+        return allocator.allocPages(order, type);
     }
 
     /** Allocates one frame; see {@link #allocPages}. */
     public Page allocPage(MigrateType type) {
-        return allocPages(0, type);
+        return allocator.allocPages(0, type);
     }
 
-    private synchronized Page tryAlloc(int order, MigrateType type) {
-        int n = 1 << order;
-        for (int start = 0; start + n <= pages.length; start += n) {
-            int next = used.nextSetBit(start);
-            if (next < 0 || next >= start + n) {
-                used.set(start, start + n);
-                free -= n;
-                Page head = pages[start];
-                head.setOrder(order);
-                head.setMigrateType(type);
-                head.setRefcount(1);
-                head.setFlagsRaw(0);
-                head.setMapping(null, 0);
-                return head;
-            }
-        }
-        return null;
-    }
-
-    /** Frees a block returned by {@link #allocPages}; the head carries the order. */
-    public synchronized void freePages(Page head) {
-        int pfn = (int) head.pfn();
-        int n = 1 << head.order();
-        if (!used.get(pfn)) {
-            throw new IllegalStateException("bad page: freeing a free frame: " + head);
-        }
-        head.setMapping(null, 0);
-        head.setFlagsRaw(head.flags() & PageFlag.HWPOISON.mask());
-        head.setRefcount(0);
-        used.clear(pfn, pfn + n);
-        free += n;
+    /**
+     * Drops one reference to a block returned by {@link #allocPages}; the head carries the order.
+     * On the last reference the block is freed: its owner and flags are cleared (a poisoned frame
+     * stays out of use for good).
+     *
+     * @throws IllegalStateException "bad page: ..." with the page's pfn and flags when the page
+     *     is free, was never allocated, is not a block head, is reserved, or is still locked or
+     *     under writeback; nothing changes then
+     * @throws IllegalArgumentException if the page belongs to another memory
+     */
+    public void freePages(Page head) {
+        allocator.freePages(head);
     }
 
     /** Returns the page of frame {@code pfn}. */
     public Page pfnToPage(long pfn) {
-        if (pfn < 0 || pfn >= pages.length) {
-            throw new IllegalArgumentException("pfn " + pfn + " outside 0.." + (pages.length - 1));
+        if (pfn < 0 || pfn >= memMap.size()) {
+            throw new IllegalArgumentException("pfn " + pfn + " outside 0.." + (memMap.size() - 1));
         }
-        return pages[(int) pfn];
+        return allocator.pfnToPage((int) pfn);
     }
 
     public long totalPages() {
-        return pages.length;
+        return memMap.size();
     }
 
-    public synchronized long nrFreePages() {
-        return free;
+    /** Returns the frames not in use (on the buddy and per-CPU free lists). */
+    public long nrFreePages() {
+        return allocator.nrFreePages();
     }
 
     /** Free pages below which the page cache starts reclaiming (kswapd's low watermark). */
     public long lowWatermarkPages() {
-        return Math.max(64, pages.length / 64);
+        return Math.max(64, memMap.size() / 64);
     }
 
     /** Free pages up to which reclaim goes on once started (the high watermark). */
     public long highWatermarkPages() {
-        return Math.max(128, pages.length / 32);
+        return Math.max(128, memMap.size() / 32);
     }
 
     /** Registers an owner of movable pages that can give pages back on request. */
     public void registerShrinker(Shrinker s) {
-        shrinkers.add(s);
+        allocator.registerShrinker(s);
     }
 
     public void unregisterShrinker(Shrinker s) {
-        shrinkers.remove(s);
+        allocator.unregisterShrinker(s);
+    }
+
+    /** Returns every per-CPU free frame to the buddy lists (so that figures show whole blocks). */
+    public void drainAllPages() {
+        allocator.drainAllPages();
     }
 
     /**
-     * Reports a hardware memory failure of frame {@code pfn}: marks it HWPOISON and hands an owned
-     * page to its {@link PageMapping#memoryFailure}. A second poison of the same frame is ignored.
+     * Reports a hardware memory failure of frame {@code pfn}: marks it HWPOISON; a free frame is
+     * taken off the free lists for good ({@link MfResult#RECOVERED}); an owned page goes to its
+     * {@link PageMapping#memoryFailure}, whose result is returned; an allocated page without an
+     * owner or a reserved frame cannot be recovered ({@link MfResult#FAILED}); a second poison of
+     * the same frame is {@link MfResult#IGNORED}. A poisoned frame freed later is never reused.
+     *
+     * @throws IllegalArgumentException if {@code pfn} is outside the memory
      */
     public MfResult poison(long pfn) {
-        Page p = pfnToPage(pfn);
-        if (p.testAndSet(PageFlag.HWPOISON)) {
-            return MfResult.IGNORED;
-        }
-        PageMapping m = p.mapping();
-        return m == null ? MfResult.RECOVERED : m.memoryFailure(p);
+        return memoryFailure.memoryFailure(pfn);
     }
 
+    /** Returns the injector the command-line tool and tests use. */
+    public HwPoisonInjector hwPoisonInjector() {
+        return injector;
+    }
+
+    /** Returns the memory-failure handler (its counters and recent actions). */
+    public MemoryFailure memoryFailure() {
+        return memoryFailure;
+    }
+
+    /** Returns the frames reserved at boot. */
+    public long nrReservedPages() {
+        return allocator.zone().nrReserved();
+    }
+
+    /** Returns the frames marked poisoned. */
+    public long nrHwPoisonedPages() {
+        return allocator.nrHwPoisoned();
+    }
+
+    // ---- page_owner ----
+
+    /**
+     * Switches page_owner tracking on or off at run time. Blocks allocated while it was off are
+     * not in the report; switching off forgets what was recorded.
+     */
+    public void setPageOwner(boolean on) {
+        if (on) {
+            allocator.setHooks(pageOwner);
+        } else {
+            allocator.setHooks(null);
+            pageOwner.clear();
+        }
+    }
+
+    /** Returns the page_owner tracker (records per pfn). */
+    public PageOwnerTracker pageOwner() {
+        return pageOwner;
+    }
+
+    /** Returns the page_owner report: identical allocations grouped, largest group first. */
+    public String pageOwnerReport() {
+        return pageOwner.report();
+    }
+
+    // ---- figures ----
+
+    /** Returns free blocks per order, formatted as {@code /proc/buddyinfo}. */
+    public String buddyinfo() {
+        return VmStat.buddyinfo(allocator.zone());
+    }
+
+    /** Returns free blocks per type and order and pageblocks per type, as {@code /proc/pagetypeinfo}. */
+    public String pagetypeinfo() {
+        return VmStat.pagetypeinfo(allocator.zone());
+    }
+
+    /** Returns total, free, reserved, poisoned and per-type figures, as {@code /proc/meminfo}. */
+    public String meminfo() {
+        return MemInfo.meminfo(allocator);
+    }
+
+    /** Returns the allocator, for tests and tools in this module. */
+    public BuddyAllocator allocator() {
+        return allocator;
+    }
+
+    /**
+     * Releases the off-heap frames. Every page of this memory becomes invalid: the caller must
+     * make sure no module still copies into or out of them. Idempotent.
+     */
     @Override
     public void close() {
-        IO.freeMemory(base);
+        if (closed.compareAndSet(false, true)) {
+            IO.freeMemory(base);
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.kenai.jffi.MemoryIO;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import jnr.ffi.Pointer;
 import org.fusefs.memory.PageMapping;
 import org.fusefs.memory.buddy.MigrateType;
 
@@ -14,6 +15,17 @@ import org.fusefs.memory.buddy.MigrateType;
  * in and out are native memcpy. Flags and the reference count are updated atomically, so a page
  * may be inspected from any thread; its owner fields ({@link #mapping()}, {@link #index()}) are
  * published with volatile semantics and changed only by the page's current owner.
+ *
+ * <p>Page objects are created lazily by {@link MemMap} the first time a frame is handed out or
+ * looked up, so that a 16 GiB memory does not cost four million objects up front. The allocator's
+ * own bookkeeping (free lists, buddy orders) lives in primitive arrays of the zone; the
+ * {@link PageFlag#BUDDY} bit here mirrors it for pages that exist.
+ *
+ * <p>Reference count: {@code PhysicalMemory.allocPages} returns the head with a count of 1; a
+ * holder that wants the page to outlive its owner takes {@link #get()} and releases with
+ * {@code PhysicalMemory.freePages} (which drops one reference and frees on the last one).
+ * {@link #put()} only drops a reference and never frees; it is for counts that are known to stay
+ * above zero.
  */
 public final class Page {
     public static final int SIZE = 4096;
@@ -22,12 +34,18 @@ public final class Page {
     private static final MemoryIO IO = MemoryIO.getInstance();
     private static final VarHandle FLAGS;
     private static final VarHandle REFCOUNT;
+    private static final VarHandle MAPPING;
+    private static final VarHandle ORDER;
+    private static final VarHandle MIGRATE_TYPE;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             FLAGS = l.findVarHandle(Page.class, "flags", int.class);
             REFCOUNT = l.findVarHandle(Page.class, "refcount", int.class);
+            MAPPING = l.findVarHandle(Page.class, "mapping", PageMapping.class);
+            ORDER = l.findVarHandle(Page.class, "order", int.class);
+            MIGRATE_TYPE = l.findVarHandle(Page.class, "migrateType", MigrateType.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -134,6 +152,56 @@ public final class Page {
         refcount = value;
     }
 
+    /**
+     * Drops one reference unless the count is already zero; returns the new count, or -1 when
+     * the count was zero (nothing changed). For the allocator's free path.
+     */
+    public int putUnlessZero() {
+        int old;
+        do {
+            old = refcount;
+            if (old <= 0) {
+                return -1;
+            }
+        } while (!REFCOUNT.compareAndSet(this, old, old - 1));
+        return old - 1;
+    }
+
+    /**
+     * Prepares a page the allocator is handing out: refcount 1, no owner, the given order and
+     * type. For the allocator only. Release stores: the caller that receives the page is the only
+     * one that may use it, and it publishes the page to other threads through its own structures.
+     */
+    public void prepareNew(int order, MigrateType type) {
+        if (this.order != order) {
+            ORDER.setRelease(this, order);
+        }
+        if (migrateType != type) {
+            MIGRATE_TYPE.setRelease(this, type);
+        }
+        if (mapping != null) {
+            MAPPING.setRelease(this, (PageMapping) null);
+        }
+        REFCOUNT.setRelease(this, 1);
+    }
+
+    /**
+     * Clears the owner and every flag but {@link PageFlag#HWPOISON} of a page being freed. For the
+     * allocator only.
+     */
+    public void resetOnFree() {
+        if (mapping != null) {
+            MAPPING.setRelease(this, (PageMapping) null);
+        }
+        int keep = PageFlag.HWPOISON.mask();
+        int old;
+        while (((old = flags) & ~keep) != 0) {
+            if (FLAGS.compareAndSet(this, old, old & keep)) {
+                break;
+            }
+        }
+    }
+
     /** Returns the owner of this page, or {@code null}. */
     public PageMapping mapping() {
         return mapping;
@@ -217,6 +285,53 @@ public final class Page {
             byte[] tmp = new byte[len];
             src.get(tmp);
             IO.putByteArray(address + off, tmp, 0, len);
+        }
+    }
+
+    /**
+     * Copies {@code len} bytes at {@code off} in this page to {@code dst} at {@code dstOff}: a
+     * native memcpy for direct pointers, one bulk array copy for heap-backed ones.
+     */
+    public void copyTo(int off, Pointer dst, long dstOff, int len) {
+        checkRange(off, len);
+        if (dst.isDirect()) {
+            checkPointer(dst, dstOff, len);
+            IO.copyMemory(address + off, dst.address() + dstOff, len);
+        } else if (dst.hasArray()) {
+            checkPointer(dst, dstOff, len);
+            IO.getByteArray(address + off, (byte[]) dst.array(), Math.toIntExact(dst.arrayOffset() + dstOff), len);
+        } else {
+            byte[] tmp = new byte[len];
+            IO.getByteArray(address + off, tmp, 0, len);
+            dst.put(dstOff, tmp, 0, len);
+        }
+    }
+
+    /**
+     * Copies {@code len} bytes from {@code src} at {@code srcOff} into this page at {@code off}: a
+     * native memcpy for direct pointers, one bulk array copy for heap-backed ones.
+     */
+    public void copyFrom(Pointer src, long srcOff, int off, int len) {
+        checkRange(off, len);
+        if (src.isDirect()) {
+            checkPointer(src, srcOff, len);
+            IO.copyMemory(src.address() + srcOff, address + off, len);
+        } else if (src.hasArray()) {
+            checkPointer(src, srcOff, len);
+            IO.putByteArray(address + off, (byte[]) src.array(), Math.toIntExact(src.arrayOffset() + srcOff), len);
+        } else {
+            byte[] tmp = new byte[len];
+            src.get(srcOff, tmp, 0, len);
+            IO.putByteArray(address + off, tmp, 0, len);
+        }
+    }
+
+    private static void checkPointer(Pointer p, long off, int len) {
+        long size = p.size();
+        // size() is Long.MAX_VALUE for pointers of unknown extent (e.g. FUSE buffers).
+        if (off < 0 || off + (long) len > size) {
+            throw new IndexOutOfBoundsException(
+                    "pointer range [" + off + ", " + (off + (long) len) + ") outside [0, " + size + ")");
         }
     }
 

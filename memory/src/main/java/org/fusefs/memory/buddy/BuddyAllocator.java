@@ -1,0 +1,499 @@
+package org.fusefs.memory.buddy;
+
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.fusefs.memory.MemoryConfig;
+import org.fusefs.memory.Shrinker;
+import org.fusefs.memory.owner.AllocationHooks;
+import org.fusefs.memory.page.MemMap;
+import org.fusefs.memory.page.Page;
+import org.fusefs.memory.page.PageFlag;
+
+/**
+ * The page allocator: order-0 pages through per-CPU lists, larger blocks from the zone's buddy
+ * lists, and a slow path that drains the per-CPU lists and then asks shrinkers to give pages
+ * back before it fails.
+ *
+ * <p>Mirrors {@code __alloc_pages()}, {@code rmqueue()}, {@code free_unref_page()} and
+ * {@code __free_pages()} of {@code mm/page_alloc.c}.
+ *
+ * <p>Lock order (outermost first): callers' locks (inode, page), a per-CPU slot lock, the zone
+ * lock. Shrinkers and hooks are called with no allocator lock held.
+ *
+ * <p>Freeing drops one reference: the block goes back only when the count reaches zero, so a
+ * holder that took {@link Page#get()} releases it with {@link #freePages} too. Freeing a page
+ * whose count is already zero (a free frame, a frame inside another block, one freed twice), a
+ * reserved page, or a page still locked, under writeback or marked buddy is a bad page:
+ * {@link IllegalStateException} "bad page: ..." and nothing changes. A poisoned page never
+ * returns to the free lists.
+ */
+public final class BuddyAllocator {
+    /** Passes of active freeing, each asking for twice as much as the one before (as reclaim priority). */
+    static final int DEF_PRIORITY = 12;
+    private static final int BAD_AT_FREE = PageFlag.LOCKED.mask() | PageFlag.WRITEBACK.mask()
+            | PageFlag.BUDDY.mask() | PageFlag.RESERVED.mask() | PageFlag.SLAB.mask();
+
+    private final Zone zone;
+    private final MemMap memMap;
+    private final PerCpuPages[] pcps;
+    private final int pcpMask;
+    private final CopyOnWriteArrayList<Shrinker> shrinkers = new CopyOnWriteArrayList<>();
+    private final long[] zoneAllocated = new long[Zone.NR_TYPES]; // guarded by zone.lock
+    // One flag check on the hot paths when page_owner is off.
+    private volatile boolean hooksOn;
+    private volatile AllocationHooks hooks = AllocationHooks.NONE;
+    private volatile int nrHwPoisoned;
+
+    /**
+     * Creates the allocator over {@code memMap}; {@code reserved} first frames are reserved.
+     *
+     * @param slots per-CPU slots, a power of two
+     */
+    public BuddyAllocator(MemMap memMap, boolean grouping, int reserved, int slots) {
+        if (slots <= 0 || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("per-CPU slots (" + slots + ") must be a power of two");
+        }
+        this.memMap = memMap;
+        this.zone = new Zone(memMap, grouping, reserved);
+        int batch = (int) Math.max(1, Math.min(63, memMap.size() / ((long) slots * Zone.NR_TYPES * 32)));
+        this.pcps = new PerCpuPages[slots];
+        for (int i = 0; i < slots; i++) {
+            pcps[i] = new PerCpuPages(batch, 4 * batch);
+        }
+        this.pcpMask = slots - 1;
+    }
+
+    /** Returns a slot count suited to this machine: twice the processors, at least 4, at most 64. */
+    public static int defaultSlots() {
+        int n = Math.max(4, Math.min(64, 2 * Runtime.getRuntime().availableProcessors()));
+        return Integer.highestOneBit(n - 1) << 1;
+    }
+
+    public Zone zone() {
+        return zone;
+    }
+
+    private PerCpuPages thisCpu() {
+        return pcps[(int) Thread.currentThread().getId() & pcpMask];
+    }
+
+    // ---- allocation ----
+
+    /**
+     * Allocates {@code 2^order} contiguous frames for an allocation of {@code type}; returns the
+     * head (refcount 1) or {@code null}. Tries the per-CPU list or the buddy lists, then the slow
+     * path ({@link #allocSlowpath}).
+     */
+    public Page allocPages(int order, MigrateType type) {
+        if (order < 0 || order > MemoryConfig.MAX_ORDER) {
+            throw new IllegalArgumentException("order " + order + " outside 0.." + MemoryConfig.MAX_ORDER);
+        }
+        Objects.requireNonNull(type, "migrate type");
+        Page p = tryAlloc(order, type);
+        if (p == null) {
+            p = allocSlowpath(order, type);
+        }
+        if (p != null && hooksOn) {
+            hooks.postAlloc(p, order, type);
+        }
+        return p;
+    }
+
+    private Page tryAlloc(int order, MigrateType type) {
+        return order == 0 ? rmqueuePcp(type) : rmqueueZone(order, type);
+    }
+
+    /**
+     * The path taken when the lists have nothing: drain every per-CPU list (their frames may
+     * complete a block), then ask the shrinkers for more and more pages, retrying after each
+     * pass, until the allocation succeeds or a pass frees nothing ("active freeing").
+     */
+    private Page allocSlowpath(int order, MigrateType type) {
+        drainAllPages();
+        Page p = tryAlloc(order, type);
+        if (p != null || shrinkers.isEmpty()) {
+            return p;
+        }
+        for (int priority = DEF_PRIORITY; priority >= 0; priority--) {
+            long nr = Math.max(1L << order, (long) zone.nrPages() >> priority);
+            long freed = 0;
+            for (Shrinker s : shrinkers) {
+                freed += s.shrink(nr, order);
+            }
+            drainAllPages();
+            p = tryAlloc(order, type);
+            if (p != null || freed == 0) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private Page rmqueuePcp(MigrateType type) {
+        PerCpuPages pcp = thisCpu();
+        int t = zone.listTypeFor(type);
+        pcp.lock();
+        try {
+            for (;;) {
+                if (pcp.count(t) == 0 && refillLocked(pcp, t, type) == 0) {
+                    return null;
+                }
+                int pfn = pcp.pop(t);
+                Page page = memMap.page(pfn);
+                if (page.flags() != 0 && !checkNewPageLocked(page)) {
+                    continue;
+                }
+                page.prepareNew(0, type);
+                pcp.addAllocated(type.ordinal(), 1);
+                return page;
+            }
+        } finally {
+            pcp.unlock();
+        }
+    }
+
+    /**
+     * Checks a frame leaving a per-CPU list with flags set: a poisoned one goes offline (returns
+     * false, take another); anything else is a broken invariant. Mirrors {@code check_new_page()}.
+     */
+    private boolean checkNewPageLocked(Page page) {
+        if (page.test(PageFlag.HWPOISON)) {
+            zone.lock.lock();
+            try {
+                zone.offlineLocked((int) page.pfn());
+            } finally {
+                zone.lock.unlock();
+            }
+            return false;
+        }
+        throw new IllegalStateException("bad page: flags set on a free frame: " + page);
+    }
+
+    private int refillLocked(PerCpuPages pcp, int t, MigrateType type) {
+        int n = 0;
+        zone.lock.lock();
+        try {
+            for (; n < pcp.batch; n++) {
+                int pfn = zone.rmqueueLocked(0, type);
+                if (pfn < 0) {
+                    break;
+                }
+                zone.setStateLocked(pfn, Zone.ST_PCP, 0);
+                pcp.push(t, pfn);
+            }
+        } finally {
+            zone.lock.unlock();
+        }
+        return n;
+    }
+
+    private Page rmqueueZone(int order, MigrateType type) {
+        zone.lock.lock();
+        try {
+            int pfn = zone.rmqueueLocked(order, type);
+            if (pfn < 0) {
+                return null;
+            }
+            zone.setStateLocked(pfn, Zone.ST_ALLOC, order);
+            Page page = memMap.page(pfn);
+            if (page.flags() != 0) {
+                throw new IllegalStateException("bad page: flags set on a free block: " + page);
+            }
+            page.prepareNew(order, type);
+            zoneAllocated[type.ordinal()] += 1L << order;
+            return page;
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    // ---- freeing ----
+
+    /**
+     * Drops the caller's reference to the block headed by {@code page}; on the last reference
+     * the block returns to the allocator (order-0 frames through the per-CPU list).
+     *
+     * @throws IllegalStateException "bad page: ..." with the page's state if the page is not a
+     *     live block head or is in a state that must not be freed; nothing is changed then
+     */
+    public void freePages(Page page) {
+        int pfn = (int) page.pfn();
+        if (pfn < 0 || pfn >= memMap.size() || memMap.peek(pfn) != page) {
+            throw new IllegalArgumentException("page " + page + " does not belong to this memory");
+        }
+        if (page.refcount() <= 0) {
+            throw badPage(page, "freeing a free or never allocated frame");
+        }
+        if ((page.flags() & BAD_AT_FREE) != 0) {
+            throw badPage(page, "flags set at free");
+        }
+        int order = page.order();
+        int st = zone.stateOf(pfn);
+        if (order == 0 ? st != Zone.ST_PCP : st != Zone.ST_ALLOC || zone.orderOf(pfn) != order) {
+            throw badPage(page, "not the head of an allocated block");
+        }
+        int left = page.putUnlessZero();
+        if (left < 0) {
+            throw badPage(page, "freeing a free or never allocated frame");
+        }
+        if (left > 0) {
+            return;
+        }
+        if (hooksOn) {
+            hooks.onFree(page, order);
+        }
+        page.resetOnFree();
+        if (order == 0) {
+            freePcp(page, pfn);
+        } else {
+            freeZone(page, pfn, order);
+        }
+    }
+
+    private static IllegalStateException badPage(Page page, String reason) {
+        return new IllegalStateException("bad page: " + reason + ": " + page);
+    }
+
+    private void freePcp(Page page, int pfn) {
+        PerCpuPages pcp = thisCpu();
+        pcp.lock();
+        try {
+            pcp.addAllocated(page.migrateType().ordinal(), -1);
+            // Checked under the slot lock: memory failure sets the flag and then drains every
+            // slot, so a frame poisoned concurrently is caught here, at pop or at the drain.
+            if (page.test(PageFlag.HWPOISON)) {
+                zone.lock.lock();
+                try {
+                    zone.offlineLocked(pfn);
+                } finally {
+                    zone.lock.unlock();
+                }
+                return;
+            }
+            pcp.push(zone.listType(pfn), pfn);
+            if (pcp.total() >= pcp.high) {
+                freePcpBulkLocked(pcp, pcp.batch);
+            }
+        } finally {
+            pcp.unlock();
+        }
+    }
+
+    /** Returns up to {@code n} frames, coldest first, from the slot's lists to the zone. */
+    private void freePcpBulkLocked(PerCpuPages pcp, int n) {
+        assert pcp.isLocked();
+        zone.lock.lock();
+        try {
+            while (n > 0 && pcp.total() > 0) {
+                int t = 0;
+                for (int i = 1; i < Zone.NR_TYPES; i++) {
+                    if (pcp.count(i) > pcp.count(t)) {
+                        t = i;
+                    }
+                }
+                int take = Math.min(n, pcp.count(t));
+                for (int i = 0; i < take; i++) {
+                    freeFrameLocked(pcp.bottom(t, i));
+                }
+                pcp.removeBottom(t, take);
+                n -= take;
+            }
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    private void freeFrameLocked(int pfn) {
+        Page page = memMap.peek(pfn);
+        if (page != null && page.test(PageFlag.HWPOISON)) {
+            zone.offlineLocked(pfn);
+        } else {
+            zone.freeOneLocked(pfn, 0);
+        }
+    }
+
+    private void freeZone(Page page, int pfn, int order) {
+        zone.lock.lock();
+        try {
+            zoneAllocated[page.migrateType().ordinal()] -= 1L << order;
+            page.setOrder(0);
+            if (nrHwPoisoned > 0) {
+                zone.freeAvoidingPoisonLocked(pfn, order);
+            } else {
+                zone.freeOneLocked(pfn, order);
+            }
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    /** Returns every per-CPU frame to the zone. Mirrors {@code drain_all_pages()}. */
+    public void drainAllPages() {
+        for (PerCpuPages pcp : pcps) {
+            pcp.lock();
+            try {
+                if (pcp.total() > 0) {
+                    freePcpBulkLocked(pcp, pcp.total());
+                }
+            } finally {
+                pcp.unlock();
+            }
+        }
+    }
+
+    // ---- shrinkers and hooks ----
+
+    public void registerShrinker(Shrinker s) {
+        shrinkers.add(Objects.requireNonNull(s, "shrinker"));
+    }
+
+    public void unregisterShrinker(Shrinker s) {
+        shrinkers.remove(s);
+    }
+
+    /** Attaches {@code h} and switches it on, or switches hooks off with {@code null}. */
+    public void setHooks(AllocationHooks h) {
+        if (h == null) {
+            hooksOn = false;
+            hooks = AllocationHooks.NONE;
+        } else {
+            hooks = h;
+            hooksOn = true;
+        }
+    }
+
+    // ---- figures ----
+
+    /** Returns the frames not in use: on the buddy lists and on the per-CPU lists. */
+    public long nrFreePages() {
+        long n = zone.nrFree();
+        for (PerCpuPages pcp : pcps) {
+            n += pcp.count();
+        }
+        return n;
+    }
+
+    /** Returns the frames on per-CPU lists. */
+    public long nrPcpPages() {
+        long n = 0;
+        for (PerCpuPages pcp : pcps) {
+            n += pcp.count();
+        }
+        return n;
+    }
+
+    /** Returns the frames allocated per migrate type, indexed by ordinal. */
+    public long[] allocatedPerType() {
+        long[] r = new long[Zone.NR_TYPES];
+        for (PerCpuPages pcp : pcps) {
+            pcp.lock();
+            try {
+                for (int t = 0; t < Zone.NR_TYPES; t++) {
+                    r[t] += pcp.allocated(t);
+                }
+            } finally {
+                pcp.unlock();
+            }
+        }
+        zone.lock.lock();
+        try {
+            for (int t = 0; t < Zone.NR_TYPES; t++) {
+                r[t] += zoneAllocated[t];
+            }
+        } finally {
+            zone.lock.unlock();
+        }
+        return r;
+    }
+
+    // ---- memory failure support ----
+
+    /**
+     * Returns the page of {@code pfn}, creating it if needed. A page created here for a free
+     * block head gets its buddy flag, under the zone lock, so it agrees with the free lists.
+     */
+    public Page pfnToPage(int pfn) {
+        Page p = memMap.peek(pfn);
+        if (p != null) {
+            return p;
+        }
+        zone.lock.lock();
+        try {
+            p = memMap.page(pfn);
+            if (zone.stateOf(pfn) == Zone.ST_BUDDY) {
+                p.set(PageFlag.BUDDY);
+            }
+            return p;
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    /** Where a frame is, as memory failure sees it. */
+    public enum FrameKind { FREE, ALLOCATED, RESERVED, OFFLINE, IN_FLIGHT }
+
+    /** A frame's place and, when allocated, the head of its block. */
+    public record FrameState(FrameKind kind, Page head) {
+    }
+
+    /**
+     * Counts one more poisoned frame (the HWPOISON flag is already set) and settles the race with
+     * the per-CPU layer by draining it, so that the frame is either in the zone or allocated.
+     */
+    public void notePoisoned() {
+        synchronized (this) {
+            nrHwPoisoned++;
+        }
+        drainAllPages();
+    }
+
+    /** Returns the number of frames marked poisoned. */
+    public int nrHwPoisoned() {
+        return nrHwPoisoned;
+    }
+
+    /** Classifies frame {@code pfn}. */
+    public FrameState classify(int pfn) {
+        zone.lock.lock();
+        try {
+            int st = zone.stateOf(pfn);
+            if (st == Zone.ST_RESERVED) {
+                return new FrameState(FrameKind.RESERVED, null);
+            }
+            if (st == Zone.ST_OFFLINE) {
+                return new FrameState(FrameKind.OFFLINE, null);
+            }
+            if (zone.isFreeLocked(pfn)) {
+                return new FrameState(FrameKind.FREE, null);
+            }
+            int head = zone.allocatedHeadLocked(pfn);
+            if (head >= 0) {
+                return new FrameState(FrameKind.ALLOCATED, memMap.page(head));
+            }
+            // A per-CPU frame freed after the drain: caught when it leaves the list.
+            return new FrameState(FrameKind.IN_FLIGHT, null);
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    /** Takes a free frame off the buddy lists for good; returns false if it is no longer free. */
+    public boolean takePageOffBuddy(int pfn) {
+        zone.lock.lock();
+        try {
+            return zone.takePageOffBuddyLocked(pfn);
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    /** Checks the zone's lists and counters; for tests. Returns the frames on the buddy lists. */
+    public long checkInvariants() {
+        zone.lock.lock();
+        try {
+            return zone.checkFreeListsLocked();
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.fusefs.memory.tools;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.CyclicBarrier;
+import org.fusefs.memory.MemoryConfig;
+import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
+
+/**
+ * Measures allocate+free pairs per second: order 0 on one and two threads, order 3 and order 10
+ * on one thread. Each figure is the best of several timed rounds after warm-up rounds.
+ *
+ * <p>Besides wall-clock pairs per second, it prints pairs per CPU-second (each thread's own CPU
+ * time), which shows whether threads slow each other down even when the machine is busy with
+ * other work and two threads cannot both run all the time.
+ *
+ * <p>Usage: {@code AllocatorBenchmark [memoryMiB] [seconds-per-round]} (defaults 256 and 1).
+ */
+public final class AllocatorBenchmark {
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+    private static final int WARMUP_ROUNDS = 3;
+    private static final int ROUNDS = 5;
+    /** Blocks each thread keeps allocated, so the lists are not trivially empty or full. */
+    private static final int WORKING_SET = 16;
+
+    private AllocatorBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long mib = args.length > 0 ? Long.parseLong(args[0]) : 256;
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
+        long nanos = (long) (seconds * 1e9);
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(mib << 20).build())) {
+            System.out.printf("memory %d MiB, %d frames, %d processors, round %.1f s, best of %d after %d warm-up%n",
+                    mib, m.totalPages(), Runtime.getRuntime().availableProcessors(), seconds, ROUNDS, WARMUP_ROUNDS);
+            double[] one = run(m, 0, 1, nanos);
+            print("order-0  1 thread ", one);
+            double[] two = run(m, 0, 2, nanos);
+            print("order-0  2 threads", two);
+            System.out.printf("order-0  2 threads / 1 thread: %.2fx wall clock, %.2fx per CPU-second%n",
+                    two[0] / one[0], two[1] / one[1]);
+            print("order-3  1 thread ", run(m, 3, 1, nanos));
+            print("order-10 1 thread ", run(m, 10, 1, nanos));
+        }
+    }
+
+    private static void print(String what, double[] r) {
+        System.out.printf("%s: %,15.0f pairs/s wall clock, %,15.0f pairs per CPU-second per thread%n", what, r[0], r[1]);
+    }
+
+    /**
+     * Returns the best wall-clock pairs per second over the timed rounds, and the best pairs per
+     * CPU-second of one thread.
+     */
+    static double[] run(PhysicalMemory m, int order, int threads, long nanos) throws Exception {
+        double best = 0;
+        double bestCpu = 0;
+        for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+            long[] pairs = new long[threads];
+            long[] cpu = new long[threads];
+            CyclicBarrier start = new CyclicBarrier(threads + 1);
+            Thread[] ts = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int id = i;
+                ts[i] = new Thread(() -> {
+                    long c0 = CPU.getCurrentThreadCpuTime();
+                    pairs[id] = loop(m, order, nanos, start);
+                    cpu[id] = CPU.getCurrentThreadCpuTime() - c0;
+                }, "bench-" + order + "-" + i);
+                ts[i].start();
+            }
+            start.await();
+            long t0 = System.nanoTime();
+            for (Thread t : ts) {
+                t.join();
+            }
+            long elapsed = System.nanoTime() - t0;
+            long total = 0;
+            for (long p : pairs) {
+                total += p;
+            }
+            if (round >= WARMUP_ROUNDS) {
+                best = Math.max(best, total * 1e9 / elapsed);
+                for (int i = 0; i < threads; i++) {
+                    bestCpu = Math.max(bestCpu, pairs[i] * 1e9 / cpu[i]);
+                }
+            }
+        }
+        m.drainAllPages();
+        if (m.nrFreePages() != m.totalPages()) {
+            throw new IllegalStateException("leak: " + m.nrFreePages() + " free of " + m.totalPages());
+        }
+        return new double[] {best, bestCpu};
+    }
+
+    private static long loop(PhysicalMemory m, int order, long nanos, CyclicBarrier start) {
+        Page[] ring = new Page[WORKING_SET];
+        try {
+            start.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < ring.length; i++) {
+            ring[i] = m.allocPages(order, MigrateType.MOVABLE);
+        }
+        long pairs = 0;
+        long deadline = System.nanoTime() + nanos;
+        int slot = 0;
+        // Check the clock every 1024 pairs so timing does not dominate.
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < 1024; i++) {
+                m.freePages(ring[slot]);
+                Page p = m.allocPages(order, MigrateType.MOVABLE);
+                if (p == null) {
+                    throw new IllegalStateException("allocation failed at order " + order);
+                }
+                ring[slot] = p;
+                slot = (slot + 1) & (WORKING_SET - 1);
+            }
+            pairs += 1024;
+        }
+        for (Page p : ring) {
+            m.freePages(p);
+        }
+        return pairs;
+    }
+}
