@@ -61,7 +61,8 @@ final class Mount {
         long devBlocks = io.device().capacity() / BlockIo.BLOCK_SIZE;
         if (sb.blocksCount > devBlocks || sb.firstDataBlock >= sb.blocksCount
                 || sb.itableStart + sb.itableBlocks != sb.firstDataBlock
-                || sb.itableBlocks * Superblock.INODES_PER_BLOCK < sb.inodesCount) {
+                || sb.itableBlocks * Superblock.INODES_PER_BLOCK < sb.inodesCount
+                || sb.itableUsed > sb.itableBlocks) {
             throw new CorruptFsException(dev + ": block 0 (superblock): geometry does not fit the device ("
                     + sb.blocksCount + " blocks, device has " + devBlocks + ", data from " + sb.firstDataBlock + ")");
         }
@@ -71,7 +72,7 @@ final class Mount {
         byte[] free = MetaChain.decode(r, MetaChain.FREE, 0, sb.freeListHead, "free-space map", freeChain);
         loadFree(r, alloc, free);
         InodeTable table = new InodeTable(sb.inodesCount, sb.nextGeneration);
-        for (long k = 0; k < sb.itableBlocks; k++) {
+        for (long k = 0; k < sb.itableUsed; k++) {
             long nr = sb.itableStart + k;
             byte[] tb = r.readMeta(nr, "block " + nr + " (inode table)");
             ByteBuffer bb = MetaBlock.le(tb);
