@@ -33,7 +33,7 @@ import org.fusefs.uapi.OpenFlags;
  *       invalidate lock (Inode.invalidateLock: held shared by read, exclusive while pages are dropped
  *                        and extents edited, so a read cannot re-cache a page from a stale extent)
  *         page lock (the page cache's)
- *           Inode.dataSem (i_data_sem: extent tree and pending blocks; writeback and readpage take it)
+ *           Inode.dataSem (i_data_sem: extent tree, pending and delayed blocks; writeback and readpage take it)
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
  * Two inode locks are never held together except in rename under the namespace write lock.
@@ -195,7 +195,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (i.isReg()) {
             i.dataSem.readLock().lock();
             try {
-                blocks = i.extents.blocks() * (BS / 512);
+                blocks = (i.extents.blocks() + i.delayed.size()) * (BS / 512);
             } finally {
                 i.dataSem.readLock().unlock();
             }
@@ -229,6 +229,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         try {
             mapBlocks.free(i.extents.clear());
             i.pending.clear();
+            mapBlocks.dropDelayed(i, 0, Truncate.END_LBLK);
         } finally {
             i.dataSem.writeLock().unlock();
         }
@@ -371,7 +372,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public StatFs statfs() {
         checkMounted();
         long total = sb.blocksCount - sb.firstDataBlock;
-        long free = alloc.freeBlocks();
+        long free = alloc.unpromisedBlocks();
         long avail = alloc.availBlocks();
         long fsid = 0;
         for (int k = 0; k < 8; k++) {

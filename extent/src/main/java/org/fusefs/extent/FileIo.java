@@ -13,10 +13,12 @@ import org.fusefs.uapi.OpenFlags;
  * read(2) and write(2) of regular files: buffered through the page cache, or direct for O_DIRECT
  * opens when offset and length are block aligned.
  *
- * <p>write allocates unwritten extents for the holes it covers before copying (so ENOSPC is
- * reported by write, not lost at writeback), marks the blocks pending, and writeback converts them
- * once the data is on the device: the ext4 {@code dioread_nolock} scheme, which never lets a crash
- * or a dropped page expose a block's earlier contents.
+ * <p>A buffered write allocates nothing: it promises space for the holes it covers (so ENOSPC is
+ * reported by write, not lost at writeback) and marks them delayed; writeback allocates blocks for
+ * whole runs of dirty pages, preferring to continue the file's previous extent, maps them unwritten
+ * and converts them once the data is on the device. Blocks already allocated are marked pending
+ * until then. That is ext4's delayed allocation with {@code dioread_nolock}: a crash or a dropped
+ * page never exposes a block's earlier contents. A direct write allocates unwritten extents first.
  */
 final class FileIo {
     private static final int BS = BlockIo.BLOCK_SIZE;
@@ -85,10 +87,16 @@ final class FileIo {
             long end = (pos + len + BS - 1) / BS;
             long oldSize = i.size;
             boolean direct = direct(f, pos, len);
+            if (direct && i.mapping != null) {
+                // Delayed blocks in the range get their blocks from writeback before the direct write maps them.
+                fs.mappingOf(i).writeAndWait(pos, pos + len - 1);
+            }
             i.dataSem.writeLock().lock();
             try {
-                fs.mapBlocks.allocateHoles(i, first, end);
-                if (!direct) {
+                if (direct) {
+                    fs.mapBlocks.allocateHoles(i, first, end);
+                } else {
+                    fs.mapBlocks.reserveDelayed(i, first, end);
                     i.pending.add(first, end);
                 }
             } catch (NoSpaceException e) {
