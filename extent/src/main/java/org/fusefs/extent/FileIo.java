@@ -3,6 +3,8 @@ package org.fusefs.extent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.DioArgs;
 import org.fusefs.uapi.Errno;
@@ -46,7 +48,7 @@ final class FileIo {
             }
             int n = (int) Math.min(len, size - pos);
             if (direct(f, pos, len)) {
-                return (int) fs.directIO(i, DioArgs.Rw.READ, pos, len, address, buf);
+                return (int) directIO(fs, i, DioArgs.Rw.READ, pos, len, address, buf);
             }
             AddressSpace m = fs.mappingOf(i);
             if (buf != null) {
@@ -110,7 +112,7 @@ final class FileIo {
             }
             int n;
             if (direct) {
-                n = (int) fs.directIO(i, DioArgs.Rw.WRITE, pos, len, address, buf);
+                n = (int) directIO(fs, i, DioArgs.Rw.WRITE, pos, len, address, buf);
             } else if (buf != null) {
                 ByteBuffer view = buf.duplicate();
                 view.limit(view.position() + len);
@@ -130,6 +132,53 @@ final class FileIo {
             throw ExtentFs.eio("write ino " + i.ino + " at " + pos, e);
         } finally {
             i.lock.unlock();
+        }
+    }
+
+    /** Direct I/O through temporary pages of simulated memory: used for O_DIRECT opens. */
+    static long directIO(ExtentFs fs, Inode i, DioArgs.Rw rw, long pos, int len, long address, ByteBuffer buf) throws IOException {
+        int n = (len + BlockIo.BLOCK_SIZE - 1) / BlockIo.BLOCK_SIZE;
+        Page[] pages = new Page[n];
+        try {
+            for (int k = 0; k < n; k++) {
+                pages[k] = fs.io.memory().allocPage(MigrateType.MOVABLE);
+                if (pages[k] == null) {
+                    throw new IOException("out of simulated memory for a direct I/O buffer");
+                }
+            }
+            if (rw == DioArgs.Rw.WRITE) {
+                copyBuffer(pages, len, address, buf, true);
+            }
+            long done = fs.mappingOf(i).directIO(new DioArgs(rw, pages, 0, len, pos));
+            if (rw == DioArgs.Rw.READ) {
+                copyBuffer(pages, (int) done, address, buf, false);
+            }
+            return done;
+        } finally {
+            for (Page p : pages) {
+                if (p != null) {
+                    fs.io.memory().freePages(p);
+                }
+            }
+        }
+    }
+
+    private static void copyBuffer(Page[] pages, int len, long address, ByteBuffer buf, boolean toPages) {
+        int done = 0;
+        for (int k = 0; done < len; k++) {
+            int c = Math.min(BlockIo.BLOCK_SIZE, len - done);
+            if (buf != null) {
+                if (toPages) {
+                    pages[k].copyFrom(buf, 0, c);
+                } else {
+                    pages[k].copyTo(0, buf, c);
+                }
+            } else if (toPages) {
+                pages[k].copyFrom(address + done, 0, c);
+            } else {
+                pages[k].copyTo(0, address + done, c);
+            }
+            done += c;
         }
     }
 }
