@@ -134,4 +134,21 @@ class DataPathTest {
             assertEquals(s0.freeBlocks(), fs.statfs().freeBlocks());
         }
     }
+
+    @Test
+    void fileUnlinkedWhileOpenAtUnmountIsFreedAtNextMount() throws Exception {
+        try (FsFixture fx = FsFixture.ram(64L << 20, 128L << 20)) {
+            ExtentFs fs = fx.fs;
+            long free0 = fs.statfs().freeBlocks();
+            OpenFile f = fs.create(ROOT, "orphan", 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+            fs.write(f, 0, new byte[65536], 0, 65536);
+            fs.setxattr(f.ino(), "user.a", new byte[6000], 0);
+            fs.unlink(ROOT, "orphan");
+            fs.sync();
+            ExtentFs g = fx.remount();
+            NamespaceTest.assertErrno(org.fusefs.uapi.Errno.ENOENT, () -> g.getattr(f.ino()));
+            assertEquals(free0, g.statfs().freeBlocks());
+            g.mknod(ROOT, "after", 0100644, 0, 0, 0);
+        }
+    }
 }
