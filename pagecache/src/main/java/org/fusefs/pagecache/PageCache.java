@@ -1,22 +1,67 @@
 package org.fusefs.pagecache;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
 
 /**
  * The page cache of one memory core: address spaces, writeback workers, LRU and reclaim.
  *
- * <p>SEAM: the pagecache module fills in writeback, reclaim and figures (issue 3).
+ * <p>Pages come from the memory core as {@link MigrateType#MOVABLE} and the cache registers as a
+ * {@link org.fusefs.memory.Shrinker} so that the allocator can ask for clean pages back. Taking a
+ * page never fails while something is reclaimable: below the low watermark the cache reclaims up
+ * to the high one (kswapd's job, done inline), and when an allocation still fails it reclaims,
+ * writes dirty pages back and waits for writeback, and tries again.
+ *
+ * <p>Locking: see {@link AddressSpace} for the order. This class holds no lock of its own; its
+ * counters are atomic.
  */
 public final class PageCache implements AutoCloseable {
+    private static final int OOM_ROUNDS = 200;
+
     private final PhysicalMemory memory;
+    private final PageCacheConfig config;
+    final Lru lru;
+    final Writeback writeback;
+    private final Reclaim reclaim;
+    // Cache generation of the page in each frame, set when it enters an address space.
+    private final AtomicLongArray generations;
+    private final AtomicLong nextGeneration = new AtomicLong();
+    private final AtomicLong nrCached = new AtomicLong();
+    private final AtomicLong nrDirty = new AtomicLong();
+    private final AtomicLong nrWriteback = new AtomicLong();
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final AtomicLong reclaimed = new AtomicLong();
+    final AtomicLong writtenBack = new AtomicLong();
+    final AtomicLong writebackErrors = new AtomicLong();
+    final AtomicLong throttled = new AtomicLong();
+    final AtomicLong poisoned = new AtomicLong();
 
     public PageCache(PhysicalMemory memory) {
+        this(memory, PageCacheConfig.defaults());
+    }
+
+    public PageCache(PhysicalMemory memory, PageCacheConfig config) {
         this.memory = memory;
+        this.config = config;
+        this.lru = new Lru(memory);
+        this.writeback = new Writeback(this, config, memory.totalPages());
+        this.reclaim = new Reclaim(this);
+        this.generations = new AtomicLongArray((int) memory.totalPages());
+        memory.registerShrinker(reclaim);
     }
 
     public PhysicalMemory memory() {
         return memory;
+    }
+
+    public PageCacheConfig config() {
+        return config;
     }
 
     /** Creates the address space of one file. */
@@ -24,12 +69,111 @@ public final class PageCache implements AutoCloseable {
         return new AddressSpace(this, ops, name);
     }
 
-    /** Writes back every dirty page of every address space and waits. */
+    /** Writes back every dirty page of every address space and waits ({@code sync(2)}). */
     public void syncAll() throws IOException {
-        throw new UnsupportedOperationException("pagecache: syncAll");
+        WritebackException first = null;
+        for (AddressSpace as : writeback.snapshotDirty()) {
+            try {
+                as.writeAndWait(0, Long.MAX_VALUE);
+            } catch (WritebackException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
+    /** Reclaims up to {@code nrPages} clean pages now; returns how many were freed. */
+    public long reclaim(long nrPages) {
+        return reclaim.reclaim(nrPages);
+    }
+
+    /** A snapshot of the figures. */
+    public PageCacheStats stats() {
+        return new PageCacheStats(nrCached.get(), nrDirty.get(), nrWriteback.get(), reclaimed.get(),
+                hits.sum(), misses.sum(), writtenBack.get(), writebackErrors.get(), throttled.get(),
+                writeback.workersAlive(), writeback.workersStarted(), poisoned.get(), writeback.dirtyLimit());
+    }
+
+    /** Stops the writeback workers and gives up the shrinker; dirty pages are not written. */
     @Override
     public void close() {
+        memory.unregisterShrinker(reclaim);
+        writeback.close();
+    }
+
+    // ---- used by the package ----
+
+    /**
+     * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
+     * anything is reclaimable. Called with no page lock held.
+     */
+    Page allocPage() throws IOException {
+        long free = memory.nrFreePages();
+        if (free < memory.lowWatermarkPages()) {
+            reclaim.reclaim(memory.highWatermarkPages() - free);
+        }
+        for (int round = 0; ; round++) {
+            Page p = memory.allocPage(MigrateType.MOVABLE);
+            if (p != null) {
+                return p;
+            }
+            if (reclaim.reclaim(32) > 0) {
+                continue;
+            }
+            if (writeback.writebackForReclaim()) {
+                continue;
+            }
+            if (round >= OOM_ROUNDS) {
+                throw new IOException("page cache: no free page and nothing reclaimable among "
+                        + nrCached.get() + " cached pages (" + memory.nrFreePages() + " free)");
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for a free page", e);
+            }
+        }
+    }
+
+    /** Gives a frame that left (or never entered) an address space back to the allocator. */
+    void freePage(Page p) {
+        memory.freePages(p);
+    }
+
+    /** A page just entered an address space (tree lock held): count it, stamp it, put it on the LRU. */
+    void pageAdded(Page p) {
+        generations.set((int) p.pfn(), nextGeneration.incrementAndGet());
+        nrCached.incrementAndGet();
+        lru.add(p);
+    }
+
+    void pageRemoved() {
+        nrCached.decrementAndGet();
+    }
+
+    long generation(Page p) {
+        return generations.get((int) p.pfn());
+    }
+
+    void dirtyChanged(long delta) {
+        nrDirty.addAndGet(delta);
+    }
+
+    void writebackChanged(long delta) {
+        nrWriteback.addAndGet(delta);
+    }
+
+    long nrDirtyPages() {
+        return nrDirty.get();
+    }
+
+    long nrWritebackPages() {
+        return nrWriteback.get();
     }
 }

@@ -1,0 +1,668 @@
+package org.fusefs.extent;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Predicate;
+import org.fusefs.block.BlockDevice;
+import org.fusefs.extent.alloc.BlockAllocator;
+import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.page.Page;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.pagecache.AddressSpace;
+import org.fusefs.pagecache.DioArgs;
+import org.fusefs.pagecache.PageCache;
+import org.fusefs.uapi.Errno;
+import org.fusefs.uapi.ErrnoException;
+import org.fusefs.uapi.FileMode;
+import org.fusefs.uapi.OpenFlags;
+
+/**
+ * The extent filesystem mounted on a block device: the {@link Vfs} file API over inodes, extent
+ * trees, directories and a free-space map, with file data in the page cache.
+ *
+ * <p>Create one with {@link #mkfs} (format, then mount) or {@link #mount}; end it with
+ * {@link #unmount} (or {@link #close}), which writes back every dirty page and all metadata.
+ *
+ * <p>Lock order (outermost first), as at the top of {@code mm/rmap.c}:
+ * <pre>
+ *   namespace lock (Namespace.ns: directory entries, nlink, rename)
+ *     inode lock (Inode.lock: i_rwsem; size, attributes, fallocate, truncate, write)
+ *       invalidate lock (Inode.invalidateLock: held shared by read, exclusive while pages are dropped
+ *                        and extents edited, so a read cannot re-cache a page from a stale extent)
+ *         page lock (the page cache's)
+ *           Inode.dataSem (i_data_sem: extent tree and pending blocks; writeback and readpage take it)
+ *             allocator lock (BlockAllocator), inode table lock (InodeTable)
+ * </pre>
+ * Two inode locks are never held together except in rename under the namespace write lock.
+ *
+ * <p>Metadata lives in memory and is written to the device, checksummed, at {@link #sync} and
+ * {@link #unmount}; the journal that would make each change durable on its own is a later issue.
+ */
+public final class ExtentFs implements Vfs, AutoCloseable {
+    static final int BS = BlockIo.BLOCK_SIZE;
+    static final long MAX_BYTES = Superblock.MAX_BYTES;
+    static final int NAME_MAX = 255;
+    static final int LINK_MAX = 65000;
+
+    final BlockIo io;
+    final PageCache cache;
+    final Superblock sb;
+    final BlockAllocator alloc;
+    final MapBlocks mapBlocks;
+    final InodeTable inodes;
+    final Namespace ns;
+    final Fallocate fallocate;
+    final Xattrs xattrs;
+    final FileMap fileMap;
+    /** Blocks of the free-space chain as last written; guarded by the lifecycle monitor. */
+    long[] freeChainBlocks = new long[0];
+    final Object lifecycle = new Object();
+    private volatile boolean mounted = true;
+    private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
+
+    ExtentFs(BlockIo io, PageCache cache, Superblock sb, BlockAllocator alloc, InodeTable inodes) {
+        this.io = io;
+        this.cache = cache;
+        this.sb = sb;
+        this.alloc = alloc;
+        this.mapBlocks = new MapBlocks(alloc);
+        this.inodes = inodes;
+        this.ns = new Namespace(this);
+        this.fallocate = new Fallocate(this);
+        this.xattrs = new Xattrs(this);
+        this.fileMap = new FileMap(this);
+    }
+
+    /** Formats {@code dev} with default options and mounts it. */
+    public static ExtentFs mkfs(BlockDevice dev, PhysicalMemory memory, PageCache cache) throws IOException {
+        return mkfs(dev, memory, cache, MkfsOptions.defaults());
+    }
+
+    /** Formats {@code dev} (everything on it is lost) and mounts the new filesystem. */
+    public static ExtentFs mkfs(BlockDevice dev, PhysicalMemory memory, PageCache cache, MkfsOptions options)
+            throws IOException {
+        Mkfs.format(new BlockIo(dev, memory), options);
+        return mount(dev, memory, cache);
+    }
+
+    /**
+     * Mounts the filesystem on {@code dev}: checks the superblock and every metadata block's
+     * checksum and the consistency of the free-space map with the files.
+     *
+     * @throws CorruptFsException naming the device and the bad block when a check fails
+     */
+    public static ExtentFs mount(BlockDevice dev, PhysicalMemory memory, PageCache cache) throws IOException {
+        return Mount.mount(new BlockIo(dev, memory), cache);
+    }
+
+    public PhysicalMemory memory() {
+        return io.memory();
+    }
+
+    public PageCache pageCache() {
+        return cache;
+    }
+
+    public BlockDevice device() {
+        return io.device();
+    }
+
+    /** The filesystem UUID, 16 bytes. */
+    public byte[] uuid() {
+        return sb.uuid.clone();
+    }
+
+    public String label() {
+        return sb.label;
+    }
+
+    /**
+     * The page cache of regular file {@code ino} (created on first use): lets tools poison or
+     * inspect the page caching a file offset.
+     */
+    public AddressSpace mapping(long ino) {
+        Inode inode = inode(ino);
+        if (!inode.isReg()) {
+            throw new ErrnoException(Errno.EINVAL, "ino " + ino + " is not a regular file");
+        }
+        return mappingOf(inode);
+    }
+
+    /** The number of extents of file {@code ino} (figures for tools and benchmarks). */
+    public int extentCount(long ino) {
+        Inode inode = inode(ino);
+        inode.dataSem.readLock().lock();
+        try {
+            return inode.extents.size();
+        } finally {
+            inode.dataSem.readLock().unlock();
+        }
+    }
+
+    // ---- helpers shared by the file API classes -------------------------------------------------
+
+    Inode inode(long ino) {
+        checkMounted();
+        Inode i = inodes.get(ino);
+        if (i == null) {
+            throw new ErrnoException(Errno.ENOENT, "no inode " + ino);
+        }
+        return i;
+    }
+
+    void checkMounted() {
+        if (!mounted) {
+            throw new ErrnoException(Errno.EIO, "filesystem on " + io.device().name() + " is unmounted");
+        }
+    }
+
+    static long now() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    AddressSpace mappingOf(Inode inode) {
+        AddressSpace m = inode.mapping;
+        if (m == null) {
+            synchronized (inode) {
+                m = inode.mapping;
+                if (m == null) {
+                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks), "ino " + inode.ino);
+                    inode.mapping = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    InodeInvalidation invalidation() {
+        return invalidation;
+    }
+
+    static ErrnoException eio(String what, IOException e) {
+        if (e.getCause() instanceof NoSpaceException) {
+            return new ErrnoException(Errno.ENOSPC, what + ": " + e.getMessage(), e);
+        }
+        return new ErrnoException(Errno.EIO, what + ": " + e.getMessage(), e);
+    }
+
+    InodeAttr attr(Inode i) {
+        long blocks;
+        long size = i.size;
+        if (i.isReg()) {
+            i.dataSem.readLock().lock();
+            try {
+                blocks = i.extents.blocks() * (BS / 512);
+            } finally {
+                i.dataSem.readLock().unlock();
+            }
+        } else if (i.isDir()) {
+            blocks = size / 512;
+        } else {
+            blocks = 0;
+        }
+        return new InodeAttr(i.ino, i.mode, i.nlink, i.uid, i.gid, i.rdev, size, blocks, BS,
+                i.atimeNs, i.mtimeNs, i.ctimeNs, i.generation);
+    }
+
+    /**
+     * Frees an inode nobody names or holds open: drops its pages, frees its blocks, releases its
+     * number. Called with the inode lock held.
+     */
+    void evictIfUnusedLocked(Inode i) {
+        assert i.lock.isHeldByCurrentThread();
+        if (i.nlink > 0 || i.openCount > 0 || i.freed) {
+            return;
+        }
+        i.freed = true;
+        if (i.mapping != null) {
+            try {
+                i.mapping.truncateRange(0, Long.MAX_VALUE, false);
+            } catch (IOException e) {
+                throw eio("evict ino " + i.ino, e);
+            }
+        }
+        i.dataSem.writeLock().lock();
+        try {
+            mapBlocks.free(i.extents.clear());
+            i.pending.clear();
+        } finally {
+            i.dataSem.writeLock().unlock();
+        }
+        for (long b : i.metaBlocks) {
+            alloc.free(b, 1);
+        }
+        i.metaBlocks = new long[0];
+        inodes.release(i);
+    }
+
+    // ---- Vfs: names ----------------------------------------------------------------------------
+
+    @Override
+    public InodeAttr lookup(long dir, String name) {
+        return ns.lookup(dir, name);
+    }
+
+    @Override
+    public InodeAttr mknod(long dir, String name, int mode, long rdev, int uid, int gid) {
+        return ns.mknod(dir, name, mode, rdev, uid, gid);
+    }
+
+    @Override
+    public InodeAttr mkdir(long dir, String name, int mode, int uid, int gid) {
+        return ns.mkdir(dir, name, mode, uid, gid);
+    }
+
+    @Override
+    public InodeAttr symlink(long dir, String name, String target, int uid, int gid) {
+        return ns.symlink(dir, name, target, uid, gid);
+    }
+
+    @Override
+    public InodeAttr link(long ino, long newDir, String newName) {
+        return ns.link(ino, newDir, newName);
+    }
+
+    @Override
+    public void unlink(long dir, String name) {
+        ns.unlink(dir, name);
+    }
+
+    @Override
+    public void rmdir(long dir, String name) {
+        ns.rmdir(dir, name);
+    }
+
+    @Override
+    public void rename(long oldDir, String oldName, long newDir, String newName, int flags) {
+        ns.rename(oldDir, oldName, newDir, newName, flags);
+    }
+
+    @Override
+    public String readlink(long ino) {
+        Inode i = inode(ino);
+        if (!i.isLnk()) {
+            throw new ErrnoException(Errno.EINVAL, "ino " + ino + " is not a symbolic link");
+        }
+        return new String(i.symlink, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void readdir(long dir, long offset, Predicate<DirEntry> sink) {
+        ns.readdir(dir, offset, sink);
+    }
+
+    @Override
+    public void fsyncdir(long dir, boolean datasync) {
+        Inode i = inode(dir);
+        if (!i.isDir()) {
+            throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
+        }
+    }
+
+    // ---- Vfs: attributes -----------------------------------------------------------------------
+
+    @Override
+    public InodeAttr getattr(long ino) {
+        return attr(inode(ino));
+    }
+
+    @Override
+    public InodeAttr setattr(long ino, SetAttr a, OpenFile file) {
+        Inode i = inode(ino);
+        i.lock.lock();
+        try {
+            if (a.size() != null) {
+                if (i.isDir()) {
+                    throw new ErrnoException(Errno.EISDIR, "truncate of directory " + ino);
+                }
+                if (!i.isReg()) {
+                    throw new ErrnoException(Errno.EINVAL, "truncate of special file " + ino);
+                }
+                if (a.size() < 0) {
+                    throw new ErrnoException(Errno.EINVAL, "negative size " + a.size());
+                }
+                if (a.size() > MAX_BYTES) {
+                    throw new ErrnoException(Errno.EFBIG, "size " + a.size() + " > s_maxbytes " + MAX_BYTES);
+                }
+            }
+            long t = now();
+            boolean changed = false;
+            if (a.size() != null) {
+                if (a.size() != i.size) {
+                    Truncate.setSizeLocked(this, i, a.size());
+                }
+                i.mtimeNs = t;
+                changed = true;
+            }
+            if (a.mode() != null) {
+                i.mode = (i.mode & FileMode.S_IFMT) | (a.mode() & FileMode.PERMISSION_BITS);
+                changed = true;
+            }
+            if (a.uid() != null) {
+                i.uid = a.uid();
+                changed = true;
+            }
+            if (a.gid() != null) {
+                i.gid = a.gid();
+                changed = true;
+            }
+            if (a.atimeNs() != null) {
+                i.atimeNs = a.atimeNs() == SetAttr.NOW ? t : a.atimeNs();
+                changed = true;
+            }
+            if (a.mtimeNs() != null) {
+                i.mtimeNs = a.mtimeNs() == SetAttr.NOW ? t : a.mtimeNs();
+                changed = true;
+            }
+            if (changed) {
+                i.ctimeNs = t;
+            }
+            return attr(i);
+        } finally {
+            i.lock.unlock();
+        }
+    }
+
+    @Override
+    public StatFs statfs() {
+        checkMounted();
+        long total = sb.blocksCount - sb.firstDataBlock;
+        long free = alloc.freeBlocks();
+        long avail = alloc.availBlocks();
+        long fsid = 0;
+        for (int k = 0; k < 8; k++) {
+            fsid = (fsid << 8) | (sb.uuid[k] & 0xff);
+        }
+        return new StatFs(BS, total, free, avail, inodes.count(), inodes.count() - inodes.usedCount(),
+                NAME_MAX, fsid);
+    }
+
+    // ---- Vfs: open files and data --------------------------------------------------------------
+
+    @Override
+    public OpenFile open(long ino, int flags) {
+        Inode i = inode(ino);
+        i.lock.lock();
+        try {
+            return openLocked(i, flags);
+        } finally {
+            i.lock.unlock();
+        }
+    }
+
+    OpenFileImpl openLocked(Inode i, int flags) {
+        assert i.lock.isHeldByCurrentThread();
+        if (i.isDir() && OpenFlags.writable(flags)) {
+            throw new ErrnoException(Errno.EISDIR, "ino " + i.ino + " is a directory");
+        }
+        if (i.freed) {
+            throw new ErrnoException(Errno.ENOENT, "ino " + i.ino + " was deleted");
+        }
+        if ((flags & OpenFlags.O_TRUNC) != 0 && i.isReg() && OpenFlags.writable(flags) && i.size != 0) {
+            Truncate.setSizeLocked(this, i, 0);
+            long t = now();
+            i.mtimeNs = t;
+            i.ctimeNs = t;
+        }
+        OpenFileImpl f = new OpenFileImpl(i, flags, i.isReg() ? mappingOf(i).sampleErrseq() : null);
+        i.openCount++;
+        return f;
+    }
+
+    @Override
+    public OpenFile create(long dir, String name, int mode, int flags, int uid, int gid) {
+        return ns.create(dir, name, mode, flags, uid, gid);
+    }
+
+    @Override
+    public void release(OpenFile f) {
+        OpenFileImpl of = (OpenFileImpl) f;
+        Inode i = of.inode;
+        i.lock.lock();
+        try {
+            if (of.released) {
+                throw new IllegalStateException("ino " + i.ino + ": open file released twice");
+            }
+            of.released = true;
+            i.openCount--;
+            evictIfUnusedLocked(i);
+        } finally {
+            i.lock.unlock();
+        }
+    }
+
+    private static OpenFileImpl checkRead(OpenFile f) {
+        OpenFileImpl of = (OpenFileImpl) f;
+        if (of.released) {
+            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + ": file already released");
+        }
+        if (!OpenFlags.readable(of.flags())) {
+            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + " not open for reading");
+        }
+        if (of.inode.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, "ino " + of.ino() + " is a directory");
+        }
+        if (!of.inode.isReg()) {
+            throw new ErrnoException(Errno.EINVAL, "ino " + of.ino() + " is not a regular file");
+        }
+        return of;
+    }
+
+    @Override
+    public int read(OpenFile f, long pos, long dstAddress, int len) {
+        return FileIo.read(this, checkRead(f), pos, len, dstAddress, null);
+    }
+
+    @Override
+    public int read(OpenFile f, long pos, ByteBuffer dst) {
+        return FileIo.read(this, checkRead(f), pos, dst.remaining(), 0, dst);
+    }
+
+    /** Reads into a byte array (tests and tools). */
+    public int read(OpenFile f, long pos, byte[] dst, int off, int len) {
+        return read(f, pos, ByteBuffer.wrap(dst, off, len));
+    }
+
+    private static OpenFileImpl checkWrite(OpenFile f) {
+        OpenFileImpl of = (OpenFileImpl) f;
+        if (of.released) {
+            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + ": file already released");
+        }
+        if (!OpenFlags.writable(of.flags())) {
+            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + " not open for writing");
+        }
+        if (of.inode.isDir()) {
+            throw new ErrnoException(Errno.EISDIR, "ino " + of.ino() + " is a directory");
+        }
+        if (!of.inode.isReg()) {
+            throw new ErrnoException(Errno.EINVAL, "ino " + of.ino() + " is not a regular file");
+        }
+        return of;
+    }
+
+    @Override
+    public int write(OpenFile f, long pos, long srcAddress, int len) {
+        return FileIo.write(this, checkWrite(f), pos, len, srcAddress, null);
+    }
+
+    @Override
+    public int write(OpenFile f, long pos, ByteBuffer src) {
+        return FileIo.write(this, checkWrite(f), pos, src.remaining(), 0, src);
+    }
+
+    /** Writes from a byte array (tests and tools). */
+    public int write(OpenFile f, long pos, byte[] src, int off, int len) {
+        return write(f, pos, ByteBuffer.wrap(src, off, len));
+    }
+
+    @Override
+    public void flush(OpenFile f) {
+        // Nothing to do: close(2) reports write-back errors only through fsync on Linux local filesystems.
+    }
+
+    @Override
+    public void fsync(OpenFile f, boolean datasync) {
+        OpenFileImpl of = (OpenFileImpl) f;
+        Inode i = of.inode;
+        if (!i.isReg()) {
+            return;
+        }
+        try {
+            mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
+        } catch (IOException e) {
+            throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- Vfs: xattrs ---------------------------------------------------------------------------
+
+    @Override
+    public byte[] getxattr(long ino, String name) {
+        return xattrs.get(inode(ino), name);
+    }
+
+    @Override
+    public List<String> listxattr(long ino) {
+        return xattrs.list(inode(ino));
+    }
+
+    @Override
+    public void setxattr(long ino, String name, byte[] value, int flags) {
+        xattrs.set(inode(ino), name, value, flags);
+    }
+
+    @Override
+    public void removexattr(long ino, String name) {
+        xattrs.remove(inode(ino), name);
+    }
+
+    // ---- Vfs: fallocate and maps ---------------------------------------------------------------
+
+    @Override
+    public void fallocate(OpenFile f, int mode, long offset, long length) {
+        fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+    }
+
+    @Override
+    public long seekData(long ino, long offset) {
+        return fileMap.seekData(inode(ino), offset);
+    }
+
+    @Override
+    public long seekHole(long ino, long offset) {
+        return fileMap.seekHole(inode(ino), offset);
+    }
+
+    @Override
+    public List<FiemapExtent> fiemap(long ino, long start, long length) {
+        return fileMap.fiemap(inode(ino), start, length);
+    }
+
+    @Override
+    public void setInodeInvalidation(InodeInvalidation listener) {
+        this.invalidation = listener == null ? (ino, off, len) -> { } : listener;
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    @Override
+    public void sync() {
+        checkMounted();
+        try {
+            synchronized (lifecycle) {
+                writebackAll();
+                MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+            }
+        } catch (IOException e) {
+            throw eio("sync of " + io.device().name(), e);
+        }
+    }
+
+    /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */
+    private void writebackAll() throws IOException {
+        for (Inode i : inodes.all()) {
+            AddressSpace m = i.mapping;
+            if (m != null) {
+                m.writeAndWait(0, Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /** Writes back every dirty page and all metadata, marks the filesystem clean and detaches it. */
+    public void unmount() throws IOException {
+        synchronized (lifecycle) {
+            if (!mounted) {
+                return;
+            }
+            writebackAll();
+            MetadataWriter.write(this, Superblock.STATE_CLEAN);
+            mounted = false;
+            for (Inode i : inodes.all()) {
+                if (i.mapping != null) {
+                    i.mapping.truncateRange(0, Long.MAX_VALUE, false);
+                }
+            }
+        }
+    }
+
+    /** Same as {@link #unmount}, with I/O failures as unchecked exceptions. */
+    @Override
+    public void close() {
+        try {
+            unmount();
+        } catch (IOException e) {
+            throw new IllegalStateException("unmount of " + io.device().name() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Direct I/O through temporary pages of simulated memory: used for O_DIRECT opens. */
+    long directIO(Inode i, DioArgs.Rw rw, long pos, int len, long address, ByteBuffer buf) throws IOException {
+        int n = (len + BS - 1) / BS;
+        Page[] pages = new Page[n];
+        try {
+            for (int k = 0; k < n; k++) {
+                pages[k] = io.memory().allocPage(MigrateType.MOVABLE);
+                if (pages[k] == null) {
+                    throw new IOException("out of simulated memory for a direct I/O buffer");
+                }
+            }
+            if (rw == DioArgs.Rw.WRITE) {
+                copyBuffer(pages, len, address, buf, true);
+            }
+            long done = mappingOf(i).directIO(new DioArgs(rw, pages, 0, len, pos));
+            if (rw == DioArgs.Rw.READ) {
+                copyBuffer(pages, (int) done, address, buf, false);
+            }
+            return done;
+        } finally {
+            for (Page p : pages) {
+                if (p != null) {
+                    io.memory().freePages(p);
+                }
+            }
+        }
+    }
+
+    private static void copyBuffer(Page[] pages, int len, long address, ByteBuffer buf, boolean toPages) {
+        int done = 0;
+        for (int k = 0; done < len; k++) {
+            int c = Math.min(BS, len - done);
+            if (buf != null) {
+                if (toPages) {
+                    pages[k].copyFrom(buf, 0, c);
+                } else {
+                    pages[k].copyTo(0, buf, c);
+                }
+            } else if (toPages) {
+                pages[k].copyFrom(address + done, 0, c);
+            } else {
+                pages[k].copyTo(0, address + done, c);
+            }
+            done += c;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package org.fusefs.extent;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.fusefs.block.Bio;
+import org.fusefs.block.BioVec;
+import org.fusefs.block.BlockDevice;
+import org.fusefs.block.ReqOp;
+import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.memory.page.Page;
+import org.fusefs.pagecache.AddressSpace;
+import org.fusefs.pagecache.AddressSpaceOperations;
+import org.fusefs.pagecache.DioArgs;
+
+/**
+ * The address-space operations of a regular file: fill a page from its extents, write dirty pages
+ * back to their blocks (allocating for holes and converting unwritten extents once the data is on
+ * the device), and page-array direct I/O.
+ *
+ * <p>Mirrors {@code ext4_aops} ({@code ext4_read_folio}, {@code ext4_writepages},
+ * {@code ext4_dio_*}). Called by the page cache with pages locked and without the inode lock, so
+ * the extent tree is read and changed under the inode's {@code dataSem} only (page lock, then
+ * dataSem, then the allocator lock).
+ */
+final class FileAops implements AddressSpaceOperations {
+    private static final int SHIFT = 12;
+    private static final int BS = BlockIo.BLOCK_SIZE;
+    private static final int SPB = BlockIo.SECTORS_PER_BLOCK;
+    private static final int MAX_BIO_PAGES = 256;
+
+    private final Inode inode;
+    private final BlockDevice dev;
+    private final MapBlocks mapBlocks;
+
+    FileAops(Inode inode, BlockDevice dev, MapBlocks mapBlocks) {
+        this.inode = inode;
+        this.dev = dev;
+        this.mapBlocks = mapBlocks;
+    }
+
+    @Override
+    public void readPage(AddressSpace mapping, Page page) throws IOException {
+        long idx = page.index();
+        long size = inode.size;
+        long pos = idx << SHIFT;
+        if (pos >= size) {
+            page.zero(0, BS);
+            return;
+        }
+        Extent e;
+        inode.dataSem.readLock().lock();
+        try {
+            e = inode.extents.find(idx);
+        } finally {
+            inode.dataSem.readLock().unlock();
+        }
+        if (e == null || e.unwritten()) {
+            page.zero(0, BS);
+        } else {
+            Bio.of(ReqOp.READ, e.pblkOf(idx) * SPB, List.of(new BioVec(page, 0, BS))).submitAndWait(dev);
+        }
+        // Bytes past the end of file never reach a reader, whatever the block holds.
+        long valid = size - pos;
+        if (valid < BS) {
+            page.zero((int) valid, BS - (int) valid);
+        }
+    }
+
+    @Override
+    public void writePages(AddressSpace mapping, List<Page> pages) throws IOException {
+        long size = inode.size;
+        int n = pages.size();
+        long[] pblk = new long[n];
+        inode.dataSem.writeLock().lock();
+        try {
+            for (int i = 0; i < n; i++) {
+                long idx = pages.get(i).index();
+                if ((idx << SHIFT) >= size) {
+                    pblk[i] = -1; // beyond end of file: nothing to keep
+                    continue;
+                }
+                Extent e = inode.extents.find(idx);
+                if (e == null) {
+                    // Dirtied without write(2) reserving it (a shared mapping): allocate now.
+                    try {
+                        mapBlocks.allocateHoles(inode, idx, idx + 1);
+                    } catch (NoSpaceException ex) {
+                        throw new IOException("ino " + inode.ino + ": no space to write back page " + idx, ex);
+                    }
+                    e = inode.extents.find(idx);
+                }
+                pblk[i] = e.pblkOf(idx);
+            }
+        } finally {
+            inode.dataSem.writeLock().unlock();
+        }
+        List<Bio> bios = new ArrayList<>();
+        int i = 0;
+        while (i < n) {
+            if (pblk[i] < 0) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && j - i < MAX_BIO_PAGES && pblk[j] == pblk[j - 1] + 1
+                    && pages.get(j).index() == pages.get(j - 1).index() + 1) {
+                j++;
+            }
+            List<BioVec> vecs = new ArrayList<>(j - i);
+            for (int k = i; k < j; k++) {
+                vecs.add(new BioVec(pages.get(k), 0, BS));
+            }
+            Bio b = Bio.of(ReqOp.WRITE, pblk[i] * SPB, vecs);
+            dev.submit(b);
+            bios.add(b);
+            i = j;
+        }
+        awaitAll(bios);
+        // The data is on the device: from now on the blocks may read as written.
+        inode.dataSem.writeLock().lock();
+        try {
+            i = 0;
+            while (i < n) {
+                if (pblk[i] < 0) {
+                    i++;
+                    continue;
+                }
+                int j = i + 1;
+                while (j < n && pblk[j] >= 0 && pages.get(j).index() == pages.get(j - 1).index() + 1) {
+                    j++;
+                }
+                long from = pages.get(i).index();
+                long to = pages.get(j - 1).index() + 1;
+                inode.extents.setState(from, to, false);
+                inode.pending.remove(from, to);
+                i = j;
+            }
+        } finally {
+            inode.dataSem.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public long directIO(AddressSpace mapping, DioArgs args) throws IOException {
+        long off = args.offset();
+        long len = args.length();
+        if (args.rw() == DioArgs.Rw.READ) {
+            long size = inode.size;
+            if (off >= size) {
+                return 0;
+            }
+            long n = Math.min(len, size - off);
+            transfer(args, off, n, false);
+            return n;
+        }
+        if ((off | len) % BS != 0) {
+            throw new IllegalArgumentException("direct write [" + off + ", +" + len + ") not block aligned");
+        }
+        transfer(args, off, len, true);
+        long first = off >> SHIFT;
+        long end = (off + len) >> SHIFT;
+        inode.dataSem.writeLock().lock();
+        try {
+            inode.extents.setState(first, end, false);
+            inode.pending.remove(first, end);
+        } finally {
+            inode.dataSem.writeLock().unlock();
+        }
+        return len;
+    }
+
+    /** Moves {@code [off, off+n)} of the file between the device and the request's pages, block by block. */
+    private void transfer(DioArgs args, long off, long n, boolean write) throws IOException {
+        if (off % BlockDevice.SECTOR_SIZE != 0 || args.firstPageOffset() % BlockDevice.SECTOR_SIZE != 0) {
+            throw new IllegalArgumentException("direct I/O at " + off + " (page offset " + args.firstPageOffset()
+                    + ") not sector aligned");
+        }
+        List<Bio> bios = new ArrayList<>();
+        long pos = off;
+        long end = off + n;
+        while (pos < end) {
+            long blk = pos >> SHIFT;
+            int inBlk = (int) (pos & (BS - 1));
+            int chunk = (int) Math.min(BS - inBlk, end - pos);
+            Extent e;
+            inode.dataSem.readLock().lock();
+            try {
+                e = inode.extents.find(blk);
+            } finally {
+                inode.dataSem.readLock().unlock();
+            }
+            long bufPos = args.firstPageOffset() + (pos - off);
+            if (write && e == null) {
+                throw new IllegalStateException("ino " + inode.ino + ": direct write to unallocated block " + blk);
+            }
+            if (!write && (e == null || e.unwritten())) {
+                zeroBuffer(args, bufPos, chunk);
+            } else {
+                int ioLen = (chunk + BlockDevice.SECTOR_SIZE - 1) / BlockDevice.SECTOR_SIZE * BlockDevice.SECTOR_SIZE;
+                Bio b = Bio.of(write ? ReqOp.WRITE : ReqOp.READ,
+                        e.pblkOf(blk) * SPB + inBlk / BlockDevice.SECTOR_SIZE, vecs(args, bufPos, ioLen));
+                dev.submit(b);
+                bios.add(b);
+            }
+            pos += chunk;
+        }
+        awaitAll(bios);
+    }
+
+    private static List<BioVec> vecs(DioArgs args, long bufPos, int len) {
+        List<BioVec> out = new ArrayList<>(2);
+        while (len > 0) {
+            Page p = args.pages()[(int) (bufPos >> SHIFT)];
+            int po = (int) (bufPos & (BS - 1));
+            int c = Math.min(len, BS - po);
+            out.add(new BioVec(p, po, c));
+            bufPos += c;
+            len -= c;
+        }
+        return out;
+    }
+
+    private static void zeroBuffer(DioArgs args, long bufPos, int len) {
+        while (len > 0) {
+            Page p = args.pages()[(int) (bufPos >> SHIFT)];
+            int po = (int) (bufPos & (BS - 1));
+            int c = Math.min(len, BS - po);
+            p.zero(po, c);
+            bufPos += c;
+            len -= c;
+        }
+    }
+
+    private static void awaitAll(List<Bio> bios) throws IOException {
+        IOException first = null;
+        for (Bio b : bios) {
+            try {
+                b.await();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

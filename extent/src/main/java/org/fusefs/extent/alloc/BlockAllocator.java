@@ -1,0 +1,197 @@
+package org.fusefs.extent.alloc;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The free-space map of a filesystem: free extents indexed by start and by size.
+ *
+ * <p>Plays the part of ext4's mballoc and XFS's by-block / by-size free-space B-trees
+ * ({@code xfs_alloc.c}, bnobt and cntbt): a request first tries to continue at a goal block (the
+ * block after the previous extent of the same file), then takes the start of the largest free
+ * extent, so that a file written sequentially ends in few, long extents.
+ *
+ * <p>Locking: the allocator lock (this object's monitor) is the last lock in the filesystem's
+ * order (inode lock, then page lock, then the inode's data semaphore, then this). Nothing is
+ * called out of this class while it is held.
+ */
+public final class BlockAllocator {
+    private record Free(long start, long len) {
+    }
+
+    private static final Comparator<Free> BY_SIZE =
+            Comparator.comparingLong(Free::len).thenComparingLong(Free::start);
+
+    // protected by this
+    private final TreeMap<Long, Long> byStart = new TreeMap<>();
+    private final TreeSet<Free> bySize = new TreeSet<>(BY_SIZE);
+    private long free;
+    private long reserve;
+
+    private final long first;
+    private final long end;
+
+    /** Creates an allocator for blocks {@code [first, end)}, initially all in use. */
+    public BlockAllocator(long first, long end) {
+        if (first < 0 || end < first) {
+            throw new IllegalArgumentException("bad allocator range [" + first + ", " + end + ")");
+        }
+        this.first = first;
+        this.end = end;
+    }
+
+    /** Blocks kept back from data allocations for metadata written at sync. */
+    public synchronized void setReserve(long blocks) {
+        this.reserve = blocks;
+    }
+
+    public synchronized long reserve() {
+        return reserve;
+    }
+
+    public synchronized long freeBlocks() {
+        return free;
+    }
+
+    /** Free blocks that data allocations may use. */
+    public synchronized long availBlocks() {
+        return Math.max(0, free - reserve);
+    }
+
+    public synchronized int freeExtentCount() {
+        return byStart.size();
+    }
+
+    /** A snapshot of the free extents as {start, len} pairs in block order. */
+    public synchronized List<long[]> freeExtents() {
+        List<long[]> out = new ArrayList<>(byStart.size());
+        for (Map.Entry<Long, Long> e : byStart.entrySet()) {
+            out.add(new long[] {e.getKey(), e.getValue()});
+        }
+        return out;
+    }
+
+    /**
+     * Allocates between 1 and {@code want} contiguous blocks, at {@code goal} when it is free.
+     *
+     * @return {start, len}
+     * @throws NoSpaceException when no block is available to this kind of allocation
+     */
+    public synchronized long[] allocate(long goal, long want, boolean metadata) throws NoSpaceException {
+        if (want <= 0) {
+            throw new IllegalArgumentException("want (" + want + ") must be positive");
+        }
+        long avail = metadata ? free : free - reserve;
+        if (avail <= 0) {
+            throw new NoSpaceException("no free block (free " + free + ", reserved " + reserve + ")");
+        }
+        want = Math.min(want, avail);
+        if (goal >= first && goal < end) {
+            Map.Entry<Long, Long> f = byStart.floorEntry(goal);
+            if (f != null && f.getKey() + f.getValue() > goal) {
+                long n = Math.min(want, f.getKey() + f.getValue() - goal);
+                take(f.getKey(), f.getValue(), goal, n);
+                return new long[] {goal, n};
+            }
+        }
+        Free largest = bySize.last();
+        long n = Math.min(want, largest.len());
+        take(largest.start(), largest.len(), largest.start(), n);
+        return new long[] {largest.start(), n};
+    }
+
+    /**
+     * Allocates exactly {@code count} blocks as one or more pieces of at most {@code maxPiece}, or
+     * nothing at all.
+     *
+     * @throws NoSpaceException when fewer than {@code count} blocks are available; nothing changes
+     */
+    public synchronized List<long[]> allocateAll(long goal, long count, long maxPiece, boolean metadata)
+            throws NoSpaceException {
+        long avail = metadata ? free : free - reserve;
+        if (count > avail) {
+            throw new NoSpaceException("need " + count + " blocks, " + Math.max(0, avail) + " available");
+        }
+        List<long[]> out = new ArrayList<>();
+        long left = count;
+        while (left > 0) {
+            long[] p = allocate(goal, Math.min(left, maxPiece), metadata);
+            out.add(p);
+            left -= p[1];
+            goal = p[0] + p[1];
+        }
+        return out;
+    }
+
+    /** Returns blocks to the free map, merging with neighbours; freeing a free block is a bug. */
+    public synchronized void free(long start, long len) {
+        if (len <= 0 || start < first || start + len > end) {
+            throw new IllegalArgumentException("free [" + start + ", +" + len + ") outside [" + first + ", " + end + ")");
+        }
+        Map.Entry<Long, Long> prev = byStart.floorEntry(start);
+        if (prev != null && prev.getKey() + prev.getValue() > start) {
+            throw new IllegalStateException("double free: [" + start + ", +" + len + ") overlaps free ["
+                    + prev.getKey() + ", +" + prev.getValue() + ")");
+        }
+        Map.Entry<Long, Long> next = byStart.ceilingEntry(start);
+        if (next != null && next.getKey() < start + len) {
+            throw new IllegalStateException("double free: [" + start + ", +" + len + ") overlaps free ["
+                    + next.getKey() + ", +" + next.getValue() + ")");
+        }
+        long s = start;
+        long l = len;
+        if (prev != null && prev.getKey() + prev.getValue() == start) {
+            removeFree(prev.getKey(), prev.getValue());
+            s = prev.getKey();
+            l += prev.getValue();
+        }
+        if (next != null && next.getKey() == start + len) {
+            removeFree(next.getKey(), next.getValue());
+            l += next.getValue();
+        }
+        addFree(s, l);
+        free += len;
+    }
+
+    /** Whether every block of {@code [start, start+len)} is free. */
+    public synchronized boolean isFree(long start, long len) {
+        Map.Entry<Long, Long> f = byStart.floorEntry(start);
+        return f != null && f.getKey() + f.getValue() >= start + len;
+    }
+
+    /** Whether any block of {@code [start, start+len)} is free. */
+    public synchronized boolean anyFree(long start, long len) {
+        Map.Entry<Long, Long> f = byStart.floorEntry(start);
+        if (f != null && f.getKey() + f.getValue() > start) {
+            return true;
+        }
+        Long n = byStart.higherKey(start);
+        return n != null && n < start + len;
+    }
+
+    private void take(long fStart, long fLen, long at, long n) {
+        removeFree(fStart, fLen);
+        if (at > fStart) {
+            addFree(fStart, at - fStart);
+        }
+        long tail = fStart + fLen - (at + n);
+        if (tail > 0) {
+            addFree(at + n, tail);
+        }
+        free -= n;
+    }
+
+    private void removeFree(long s, long l) {
+        byStart.remove(s);
+        bySize.remove(new Free(s, l));
+    }
+
+    private void addFree(long s, long l) {
+        byStart.put(s, l);
+        bySize.add(new Free(s, l));
+    }
+}

@@ -1,0 +1,176 @@
+package org.fusefs.fusefs.ops;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Supplier;
+import org.fusefs.extent.FiemapExtent;
+import org.fusefs.extent.InodeInvalidation;
+import org.fusefs.uapi.Errno;
+import org.fusefs.uapi.ErrnoException;
+import org.fusefs.uapi.FallocFlag;
+
+/**
+ * Answers the fusefs ioctls of {@code fusefs_ioctl.h} on a file or directory of the mount. The
+ * buffer is the kernel's copy of the caller's struct (little-endian), written back to the caller
+ * for commands with {@code _IOC_READ}.
+ */
+public final class IoctlHandler {
+    private final FsOperations ops;
+    private final FsIntrospection introspection;
+    private final Supplier<String> daemonFigures;
+    private final NodeIds nodeIds;
+    private final InodeInvalidation invalidation;
+
+    public IoctlHandler(FsOperations ops, FsIntrospection introspection, Supplier<String> daemonFigures,
+            NodeIds nodeIds, InodeInvalidation invalidation) {
+        this.ops = ops;
+        this.introspection = introspection;
+        this.daemonFigures = daemonFigures;
+        this.nodeIds = nodeIds;
+        this.invalidation = invalidation;
+    }
+
+    /**
+     * Runs command {@code cmd} on {@code path} (handle {@code fh}, 0 when none); returns ioctl(2)'s
+     * non-negative result. ENOTTY for a command that is not ours, as a filesystem answers.
+     */
+    public int ioctl(String path, long fh, int cmd, ByteBuffer data) {
+        if (data != null) {
+            data.order(ByteOrder.LITTLE_ENDIAN);
+        }
+        if (cmd == FusefsIoctl.PROBE) {
+            need(data, FusefsIoctl.PROBE_SIZE);
+            data.putInt(0, FusefsIoctl.MAGIC).putInt(4, FusefsIoctl.PROTOCOL_VERSION);
+            return 0;
+        } else if (cmd == FusefsIoctl.FALLOCATE) {
+            need(data, FusefsIoctl.FALLOCATE_SIZE);
+            return fallocate(fh, data);
+        } else if (cmd == FusefsIoctl.SEEK) {
+            need(data, FusefsIoctl.SEEK_SIZE);
+            return seek(path, fh, data);
+        } else if (cmd == FusefsIoctl.HWPOISON) {
+            need(data, FusefsIoctl.HWPOISON_SIZE);
+            return hwpoison(path, fh, data);
+        } else if (cmd == FusefsIoctl.REPORT) {
+            need(data, FusefsIoctl.REPORT_SIZE);
+            return report(path, fh, data);
+        }
+        throw new ErrnoException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
+    }
+
+    private static void need(ByteBuffer data, int size) {
+        if (data == null || data.capacity() < size) {
+            throw new ErrnoException(Errno.EINVAL, "ioctl buffer smaller than " + size);
+        }
+    }
+
+    private int fallocate(long fh, ByteBuffer d) {
+        if (fh == 0) {
+            throw new ErrnoException(Errno.EBADF, "fallocate ioctl without an open file");
+        }
+        FileHandle h = ops.handles().get(fh);
+        long nodeid = d.getLong(FusefsIoctl.FALLOCATE_NODEID);
+        long offset = d.getLong(FusefsIoctl.FALLOCATE_OFFSET);
+        long length = d.getLong(FusefsIoctl.FALLOCATE_LENGTH);
+        int mode = d.getInt(FusefsIoctl.FALLOCATE_MODE);
+        if (h.file() == null) {
+            throw new ErrnoException(Errno.EISDIR, "fallocate on a directory");
+        }
+        nodeIds.learn(h.ino(), nodeid);
+        ops.fallocate(fh, mode, offset, length);
+        if ((mode & (FallocFlag.COLLAPSE_RANGE | FallocFlag.INSERT_RANGE | FallocFlag.PUNCH_HOLE
+                | FallocFlag.ZERO_RANGE)) != 0) {
+            // Whatever the filesystem already told the listener, the kernel must not keep the
+            // pages from offset on: collapse and insert move everything after it.
+            invalidation.invalidate(h.ino(), offset, 0);
+        }
+        return 0;
+    }
+
+    private int seek(String path, long fh, ByteBuffer d) {
+        long ino = ops.ioctlTarget(path, fh);
+        long offset = d.getLong(FusefsIoctl.SEEK_OFFSET);
+        int whence = d.getInt(FusefsIoctl.SEEK_WHENCE);
+        if (offset < 0) {
+            throw new ErrnoException(Errno.ENXIO, "seek offset " + offset);
+        }
+        long result = switch (whence) {
+            case FusefsIoctl.SEEK_DATA -> ops.vfs().seekData(ino, offset);
+            case FusefsIoctl.SEEK_HOLE -> ops.vfs().seekHole(ino, offset);
+            default -> throw new ErrnoException(Errno.EINVAL, "whence " + whence);
+        };
+        d.putLong(FusefsIoctl.SEEK_RESULT, result);
+        return 0;
+    }
+
+    private int hwpoison(String path, long fh, ByteBuffer d) {
+        long ino = ops.ioctlTarget(path, fh);
+        long nodeid = d.getLong(FusefsIoctl.HWPOISON_NODEID);
+        long offset = d.getLong(FusefsIoctl.HWPOISON_OFFSET);
+        if (offset < 0) {
+            throw new ErrnoException(Errno.EINVAL, "hwpoison offset " + offset);
+        }
+        nodeIds.learn(ino, nodeid);
+        FsIntrospection.Poison p = introspection.hwpoison(ino, offset);
+        // The page frame is gone from the page cache: the kernel's copy must go too.
+        invalidation.invalidate(ino, offset & ~4095L, 4096);
+        d.putLong(FusefsIoctl.HWPOISON_PFN, p.pfn());
+        d.putInt(FusefsIoctl.HWPOISON_RESULT, p.result());
+        putCString(d, FusefsIoctl.HWPOISON_MESSAGE, FusefsIoctl.POISON_MESSAGE, p.message());
+        return 0;
+    }
+
+    private static void putCString(ByteBuffer d, int at, int room, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(b.length, room - 1);
+        d.put(at, b, 0, n);
+        d.put(at + n, (byte) 0);
+    }
+
+    private int report(String path, long fh, ByteBuffer d) {
+        int kind = d.getInt(FusefsIoctl.REPORT_KIND);
+        long offset = d.getLong(FusefsIoctl.REPORT_OFFSET);
+        FileHandle h = fh != 0 ? ops.handles().get(fh) : null;
+        byte[] text = offset == 0 || h == null ? null : h.report(kind);
+        if (text == null) {
+            text = render(kind, ops.ioctlTarget(path, fh)).getBytes(StandardCharsets.UTF_8);
+            if (h != null) {
+                h.keepReport(kind, text);
+            }
+        }
+        if (offset < 0 || offset > text.length) {
+            throw new ErrnoException(Errno.EINVAL, "report offset " + offset + " past " + text.length);
+        }
+        int n = (int) Math.min(FusefsIoctl.REPORT_DATA, text.length - offset);
+        d.putLong(FusefsIoctl.REPORT_TOTAL, text.length);
+        d.putInt(FusefsIoctl.REPORT_LENGTH, n);
+        d.put(FusefsIoctl.REPORT_DATA_OFFSET, text, (int) offset, n);
+        return 0;
+    }
+
+    private String render(int kind, long ino) {
+        return switch (kind) {
+            case FusefsIoctl.REPORT_STAT -> introspection.statReport() + daemonFigures.get();
+            case FusefsIoctl.REPORT_PAGE_OWNER -> introspection.pageOwnerReport();
+            case FusefsIoctl.REPORT_EXTENTS -> extents(ino);
+            default -> throw new ErrnoException(Errno.EINVAL, "report kind " + kind);
+        };
+    }
+
+    private String extents(long ino) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-6s %16s %16s %16s  %s%n", "ext", "logical", "physical", "length", "flags"));
+        int i = 0;
+        long size = ops.vfs().getattr(ino).size();
+        for (FiemapExtent e : size == 0 ? List.<FiemapExtent>of() : ops.vfs().fiemap(ino, 0, size)) {
+            String flags = (e.unwritten() ? "unwritten" : "") + (e.last() ? (e.unwritten() ? ",last" : "last") : "");
+            sb.append(String.format("%-6d %16d %16d %16d  %s%n", i++, e.logical(), e.physical(), e.length(), flags));
+        }
+        if (i == 0) {
+            sb.append("(no extents)\n");
+        }
+        return sb.toString();
+    }
+}
