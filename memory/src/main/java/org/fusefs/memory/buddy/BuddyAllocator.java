@@ -170,7 +170,7 @@ public final class BuddyAllocator {
      */
     private boolean checkNewPageLocked(Page page) {
         if (page.test(PageFlag.HWPOISON)) {
-            zone.lock.lock();
+            zone.lock.lock(); // nests inside the per-CPU lock
             try {
                 zone.offlineLocked((int) page.pfn());
             } finally {
@@ -182,8 +182,9 @@ public final class BuddyAllocator {
     }
 
     private int refillLocked(PerCpuPages pcp, int t, MigrateType type) {
+        assert pcp.isLocked();
         int n = 0;
-        zone.lock.lock();
+        zone.lock.lock(); // nests inside the per-CPU lock, never the other way
         try {
             for (; n < pcp.batch; n++) {
                 int pfn = zone.rmqueueLocked(0, type);
@@ -294,7 +295,7 @@ public final class BuddyAllocator {
     /** Returns up to {@code n} frames, coldest first, from the slot's lists to the zone. */
     private void freePcpBulkLocked(PerCpuPages pcp, int n) {
         assert pcp.isLocked();
-        zone.lock.lock();
+        zone.lock.lock(); // nests inside the per-CPU lock, never the other way
         try {
             while (n > 0 && pcp.total() > 0) {
                 int t = 0;

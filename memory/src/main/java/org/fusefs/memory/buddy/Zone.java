@@ -119,6 +119,11 @@ public final class Zone {
         return memMap;
     }
 
+    /** Returns how many page objects exist; O(frames), for diagnostics. */
+    public long memMapMaterialized() {
+        return memMap.materialized();
+    }
+
     /** Returns the number of frames on the buddy free lists (not counting per-CPU lists). */
     public long nrFree() {
         return nrFree;
