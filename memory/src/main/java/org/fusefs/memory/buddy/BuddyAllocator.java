@@ -26,6 +26,10 @@ import org.fusefs.memory.page.PageFlag;
  * reserved page, or a page still locked, under writeback or marked buddy is a bad page:
  * {@link IllegalStateException} "bad page: ..." and nothing changes. A poisoned page never
  * returns to the free lists.
+ *
+ * <p>Longer than our usual class (about 550 lines) because the fast paths, the slow path, the
+ * free path and the hooks memory failure needs all share the same two-lock protocol with the
+ * per-CPU lists; split apart, each piece would have to re-explain it.
  */
 public final class BuddyAllocator {
     /** Passes of active freeing, each asking for twice as much as the one before (as reclaim priority). */
