@@ -63,6 +63,14 @@ public final class PhysicalMemory implements AutoCloseable {
         return new PhysicalMemory(config, BuddyAllocator.defaultSlots());
     }
 
+    /**
+     * Creates a memory with {@code perCpuSlots} per-CPU list slots (a power of two) instead of
+     * the default for this machine; for benchmarks that compare contention.
+     */
+    public static PhysicalMemory create(MemoryConfig config, int perCpuSlots) {
+        return new PhysicalMemory(config, perCpuSlots);
+    }
+
     public MemoryConfig config() {
         return config;
     }
