@@ -104,7 +104,6 @@ final class Filemap {
      */
     private static Page writeBegin(AddressSpace as, long index, int po, int n, long iSize) throws IOException {
         Page page = as.findOrCreateLocked(index);
-        AddressSpace.checkPoison(page);
         if (page.test(PageFlag.UPTODATE) || n == Page.SIZE) {
             return page;
         }
