@@ -59,6 +59,10 @@ public final class PageCacheBenchmark {
                 for (long i = 0; i < FILE_PAGES; i++) {
                     as.read(i * Page.SIZE, dst, Page.SIZE, size);
                 }
+                Page[] frames = new Page[(int) FILE_PAGES];
+                for (int i = 0; i < FILE_PAGES; i++) {
+                    frames[i] = as.findPage(i);
+                }
                 System.out.printf("page cache benchmark: %d cached pages (%d MiB), %.1f s per figure, best of %d rounds, one thread%n",
                         as.nrPages(), size >> 20, seconds, ROUNDS);
                 lookups(as, nanos / 2); // warm-up
@@ -74,16 +78,20 @@ public final class PageCacheBenchmark {
                     double r = 0;
                     double m = 0;
                     double w = 0;
+                    double f = 0;
                     // Interleaved rounds, best of each: the machine is shared, a round may lose the CPU.
                     for (int k = 0; k < ROUNDS; k++) {
                         r = Math.max(r, reads(as, dst, len, size, nanos / ROUNDS));
                         m = Math.max(m, memcpy(src, dst, len, nanos / ROUNDS));
                         w = Math.max(w, memcpyWalk(big, size, dst, len, nanos / ROUNDS));
+                        f = Math.max(f, frameCopies(frames, dst, len, nanos / ROUNDS));
                     }
                     System.out.printf("buffered read %7s: %6.2f GB/s | memcpy %7s hot buffer: %6.2f GB/s (%3.0f%%)"
                             + " | memcpy %7s walking %d MiB: %6.2f GB/s (%3.0f%%)%n",
                             human(len), r / 1e9, human(len), m / 1e9, 100 * r / m, human(len), size >> 20,
                             w / 1e9, 100 * r / w);
+                    System.out.printf("    same frames copied page by page, no cache logic: %6.2f GB/s (buffered read at %3.0f%%)%n",
+                            f / 1e9, 100 * r / f);
                 }
                 System.out.print(cache.stats().render());
             } finally {
@@ -164,6 +172,27 @@ public final class PageCacheBenchmark {
             if (pos + len > size) {
                 pos = 0;
             }
+            if ((++iter & 63) == 0 && System.nanoTime() > end) {
+                break;
+            }
+        }
+        return bytes * 1e9 / (System.nanoTime() - start);
+    }
+
+    /** The floor for a page cache over scattered frames: one native copy per page, nothing else. */
+    private static double frameCopies(Page[] frames, long dst, int len, long nanos) {
+        long bytes = 0;
+        int next = 0;
+        int perRead = len / Page.SIZE;
+        long start = System.nanoTime();
+        long end = start + nanos;
+        int iter = 0;
+        while (true) {
+            for (int k = 0; k < perRead; k++) {
+                frames[next].copyTo(0, dst + (long) k * Page.SIZE, Page.SIZE);
+                next = next + 1 == frames.length ? 0 : next + 1;
+            }
+            bytes += len;
             if ((++iter & 63) == 0 && System.nanoTime() > end) {
                 break;
             }
