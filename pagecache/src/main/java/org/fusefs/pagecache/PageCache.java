@@ -91,6 +91,19 @@ public final class PageCache implements AutoCloseable {
         return reclaim.reclaim(nrPages);
     }
 
+    /**
+     * Drops every clean, unmapped, unlocked cached page ({@code echo 1 > drop_caches}); dirty
+     * pages stay (call {@link #syncAll} first to drop them too). Returns pages dropped.
+     */
+    public long dropCaches() {
+        long total = 0;
+        long n;
+        while ((n = reclaim.reclaim(Long.MAX_VALUE)) > 0) {
+            total += n;
+        }
+        return total;
+    }
+
     /** A snapshot of the figures. */
     public PageCacheStats stats() {
         return new PageCacheStats(nrCached.get(), nrDirty.get(), nrWriteback.get(), reclaimed.get(),
