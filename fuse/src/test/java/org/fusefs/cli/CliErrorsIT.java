@@ -44,6 +44,8 @@ class CliErrorsIT {
         fails(2, "--size: 'lots' is not a size", "mount", "--size", "lots", work.toString());
         fails(2, "--threads: 0 is out of range 1..64", "mount", "--threads", "0", work.toString());
         fails(2, "usage: ./fusefs mkfs IMAGE --size SIZE", "mkfs", work.resolve("x.img").toString());
+        fails(2, "memory-report: unknown argument '--bogus'", "memory-report", "--bogus");
+        fails(2, "usage: ./fusefs hwpoison FILE OFFSET", "hwpoison", work.toString());
     }
 
     @Test
