@@ -31,14 +31,14 @@ import ru.serce.jnrfuse.struct.Timespec;
  */
 final class JnrFuseAdapter extends FuseStubFS {
     /** {@code struct fuse_operations} bit-field word (x86_64): bit 2 = flag_utime_omit_ok. */
-    private static final int OPS_FLAGS_OFFSET = 304;
-    private static final byte FLAG_UTIME_OMIT_OK = 0x04;
+    static final int OPS_FLAGS_OFFSET = 304;
+    static final byte FLAG_UTIME_OMIT_OK = 0x04;
     /** {@code struct fuse_conn_info.want} (x86_64). */
-    private static final int CONN_WANT = 24;
-    private static final int FUSE_CAP_BIG_WRITES = 1 << 5;
-    private static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
-    private static final long UTIME_NOW = (1L << 30) - 1;
-    private static final long UTIME_OMIT = (1L << 30) - 2;
+    static final int CONN_WANT = 24;
+    static final int FUSE_CAP_BIG_WRITES = 1 << 5;
+    static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
+    static final long UTIME_NOW = (1L << 30) - 1;
+    static final long UTIME_OMIT = (1L << 30) - 2;
     private static final long NS = 1_000_000_000L;
 
     private final FsOperations ops;
