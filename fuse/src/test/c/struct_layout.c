@@ -30,6 +30,7 @@ int main(void)
 	printf("FUSE_CAP_BIG_WRITES=%d\n", FUSE_CAP_BIG_WRITES);
 	printf("FUSE_CAP_IOCTL_DIR=%d\n", FUSE_CAP_IOCTL_DIR);
 	printf("FI_FH=%zu\n", offsetof(struct fuse_file_info, fh));
+	printf("OPS_READ=%zu\nOPS_WRITE=%zu\n", offsetof(struct fuse_operations, read), offsetof(struct fuse_operations, write));
 	printf("FUSE_BUF_SIZE=%zu\n", sizeof(struct fuse_buf));
 	printf("FUSE_BUF_MEM=%zu\n", offsetof(struct fuse_buf, mem));
 	printf("FUSE_BUF_FD=%zu\n", offsetof(struct fuse_buf, fd));

@@ -26,8 +26,9 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code try/catch} that hands any exception to {@link ErrnoBarrier}; operations not overridden
  * stay unregistered, and libfuse answers them with ENOSYS (access, locks, bmap, poll).
  *
- * <p>Read and write, the hot path, allocate nothing of ours: the FUSE buffer's address goes
- * straight to the filesystem, which copies with memcpy.
+ * <p>Read and write, the hot path, are not jnr-fuse callbacks at all: {@link RawIo} installs
+ * allocation-free closures, and the FUSE buffer's address goes straight to the filesystem, which
+ * copies with memcpy.
  */
 final class JnrFuseAdapter extends FuseStubFS {
     /** {@code struct fuse_operations} bit-field word (x86_64): bit 2 = flag_utime_omit_ok. */
@@ -44,11 +45,15 @@ final class JnrFuseAdapter extends FuseStubFS {
     private final FsOperations ops;
     private final IoctlHandler ioctls;
     private final InvalNotifier notifier;
+    private final RawIo rawIo;
 
     JnrFuseAdapter(FsOperations ops, IoctlHandler ioctls, InvalNotifier notifier) {
         this.ops = ops;
         this.ioctls = ioctls;
         this.notifier = notifier;
+        this.rawIo = new RawIo(ops);
+        // read and write, the hot path, bypass jnr-fuse's per-call wrappers (see RawIo).
+        rawIo.install(Struct.getMemory(fuseOperations));
         // jnr-fuse maps the flags word as padding; without utime_omit_ok, touch -m / -a never
         // reach the filesystem (shared/spec/jnr-fuse.md §3).
         Pointer opsMem = Struct.getMemory(fuseOperations);
@@ -283,24 +288,6 @@ final class JnrFuseAdapter extends FuseStubFS {
             return 0;
         } catch (Throwable t) {
             return ErrnoBarrier.reply("create", path, t);
-        }
-    }
-
-    @Override
-    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        try {
-            return ops.read(fi.fh.get(), offset, buf.address(), (int) size);
-        } catch (Throwable t) {
-            return ErrnoBarrier.reply("read", path, t);
-        }
-    }
-
-    @Override
-    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        try {
-            return ops.write(fi.fh.get(), offset, buf.address(), (int) size);
-        } catch (Throwable t) {
-            return ErrnoBarrier.reply("write", path, t);
         }
     }
 

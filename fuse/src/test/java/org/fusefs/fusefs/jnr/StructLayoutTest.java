@@ -43,6 +43,9 @@ class StructLayoutTest {
         assertEquals(C.get("FUSE_CAP_IOCTL_DIR"), (long) JnrFuseAdapter.FUSE_CAP_IOCTL_DIR);
         assertEquals(C.get("UTIME_NOW"), JnrFuseAdapter.UTIME_NOW);
         assertEquals(C.get("UTIME_OMIT"), JnrFuseAdapter.UTIME_OMIT);
+        assertEquals(C.get("OPS_READ"), (long) RawIo.OPS_READ);
+        assertEquals(C.get("OPS_WRITE"), (long) RawIo.OPS_WRITE);
+        assertEquals(C.get("FI_FH"), (long) RawIo.FI_FH);
     }
 
     @Test
