@@ -342,7 +342,7 @@ final class JnrFuseAdapter extends FuseStubFS {
             int size = FusefsIoctl.size(cmd);
             ByteBuffer buf = data == null || size == 0 ? null
                     : MemoryIO.getInstance().newDirectByteBuffer(data.address(), size);
-            rc = ioctls.ioctl(path, fi == null ? 0 : fi.fh.get(), cmd, buf);
+            rc = ioctls.ioctl(path, fi == null ? 0 : fi.fh.get(), cmd, buf, (int) callerContext().uid.get());
         } catch (Throwable t) {
             rc = ErrnoBarrier.reply("ioctl", path, t);
         }
