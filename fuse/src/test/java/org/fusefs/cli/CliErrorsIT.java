@@ -78,6 +78,11 @@ class CliErrorsIT {
         assertEquals(0, r.status(), r.output());
         try {
             fails(1, "is busy", "mount", "--size", "64M", "--memory", "64M", mp.toString());
+            try (var open = java.nio.channels.FileChannel.open(mp.resolve("held"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+                fails(1, "is busy: files are open", "umount", mp.toString());
+                assertTrue(Unmounter.isMounted(mp));
+            }
         } finally {
             assertEquals(0, Cli.run("umount", mp.toString()).status());
         }
