@@ -511,14 +511,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isReg()) {
             return;
         }
-        AddressSpace m = mappingOf(i);
         try {
-            m.writeAndWait(0, Long.MAX_VALUE);
-        } catch (IOException e) {
-            // The error is recorded in the errseq as well; report it through the cursor below.
-        }
-        try {
-            m.checkAndAdvance(of.cursor);
+            mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
         } catch (IOException e) {
             throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
         }
@@ -580,11 +574,21 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         checkMounted();
         try {
             synchronized (lifecycle) {
-                cache.syncAll();
+                writebackAll();
                 MetadataWriter.write(this, Superblock.STATE_MOUNTED);
             }
         } catch (IOException e) {
             throw eio("sync of " + io.device().name(), e);
+        }
+    }
+
+    /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */
+    private void writebackAll() throws IOException {
+        for (Inode i : inodes.all()) {
+            AddressSpace m = i.mapping;
+            if (m != null) {
+                m.writeAndWait(0, Long.MAX_VALUE);
+            }
         }
     }
 
@@ -594,7 +598,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             if (!mounted) {
                 return;
             }
-            cache.syncAll();
+            writebackAll();
             MetadataWriter.write(this, Superblock.STATE_CLEAN);
             mounted = false;
             for (Inode i : inodes.all()) {

@@ -9,7 +9,13 @@ final class Sizes {
         if (text == null || text.isEmpty()) {
             throw CliException.usage(option + " needs a size such as 8G or 512M");
         }
-        char unit = Character.toUpperCase(text.charAt(text.length() - 1));
+        String t = text.toUpperCase(java.util.Locale.ROOT);
+        if (t.length() > 2 && t.endsWith("IB")) {
+            t = t.substring(0, t.length() - 2);
+        } else if (t.length() > 1 && t.endsWith("I")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        char unit = t.charAt(t.length() - 1);
         int shift = switch (unit) {
             case 'K' -> 10;
             case 'M' -> 20;
@@ -17,10 +23,7 @@ final class Sizes {
             case 'T' -> 40;
             default -> 0;
         };
-        String digits = shift == 0 ? text : text.substring(0, text.length() - 1);
-        if (digits.endsWith("i") || digits.endsWith("I")) {
-            digits = digits.substring(0, digits.length() - 1);
-        }
+        String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
         long value;
         try {
             value = Long.parseLong(digits);

@@ -55,6 +55,8 @@ public final class RequestQueue implements AutoCloseable {
     // dispatch is stopped, and whether close has begun.
     private int inFlight;
     private int active;
+    private long waits;
+    private long completed;
     private boolean quiesced;
     private boolean dying;
 
@@ -100,6 +102,37 @@ public final class RequestQueue implements AutoCloseable {
         }
     }
 
+    /** Returns how many submissions found every tag taken and had to wait. */
+    public long nrWaits() {
+        lock.lock();
+        try {
+            return waits;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns how many requests the workers have served (successfully or not). */
+    public long nrCompleted() {
+        lock.lock();
+        try {
+            return completed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return name + ": depth " + depth + " in_flight " + inFlight + " completed " + completed
+                    + " full_waits " + waits + (quiesced ? " quiesced" : "") + (dying ? " dying" : "");
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Queues {@code bio}, waiting while all tags are taken. A bio that fails the checks, or that
      * arrives after close began, is completed at once on the calling thread with INVAL or IOERR.
@@ -116,6 +149,9 @@ public final class RequestQueue implements AutoCloseable {
         String refused = null;
         lock.lock();
         try {
+            if (!dying && inFlight == depth) {
+                waits++;
+            }
             while (!dying && inFlight == depth) {
                 notFull.await();
             }
@@ -184,6 +220,7 @@ public final class RequestQueue implements AutoCloseable {
                 try {
                     inFlight--;
                     active--;
+                    completed++;
                     notFull.signal();
                     if (active == 0) {
                         idle.signalAll();

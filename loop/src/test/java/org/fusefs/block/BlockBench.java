@@ -102,7 +102,9 @@ public final class BlockBench {
     private static void flushAndReport(BlockDevice dev, String what, long bytes, long t0, long ios) throws Exception {
         new Bio(ReqOp.FLUSH, 0, List.of(), 0, null).submitAndWait(dev);
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("%-40s %-14s %8.1f MiB/s %9.0f IOPS%n", dev.toString().replaceAll(" \\(.*", ""),
+        String label = dev instanceof ImageFileDevice img ? (img.directIO() ? "image O_DIRECT" : "image buffered")
+                : dev.name();
+        System.out.printf("%-16s %-16s %8.1f MiB/s %9.0f IOPS%n", label,
                 what, bytes / s / (1 << 20), ios / s);
     }
 }

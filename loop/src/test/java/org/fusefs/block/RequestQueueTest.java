@@ -53,6 +53,7 @@ class RequestQueueTest {
                 b.await();
             }
             assertEquals(5, served.get());
+            assertEquals(1, q.nrWaits(), "one submission found the queue full");
         } finally {
             gate.countDown();
             q.close();

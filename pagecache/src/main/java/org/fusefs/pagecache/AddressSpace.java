@@ -44,9 +44,10 @@ public final class AddressSpace implements PageMapping {
     long nrDirty;
     // protected by tree
     long nrWriteback;
-    // protected by the Writeback lock: on the dirty list, and since when
-    boolean queued;
-    long dirtiedWhen;
+    // Written under the Writeback lock: on the dirty list, and since when. Volatile because
+    // markDirty peeks at it without the lock to skip queueing an address space already queued.
+    volatile boolean queued;
+    volatile long dirtiedWhen;
 
     AddressSpace(PageCache cache, AddressSpaceOperations ops, String name) {
         this.cache = cache;
@@ -320,6 +321,7 @@ public final class AddressSpace implements PageMapping {
     /** Returns page {@code index} locked and uptodate, reading it if needed. */
     Page readLockedPage(long index) throws IOException {
         Page p = findOrCreateLocked(index);
+        checkPoison(p);
         if (p.test(PageFlag.UPTODATE)) {
             return p;
         }
@@ -333,6 +335,17 @@ public final class AddressSpace implements PageMapping {
         p.set(PageFlag.UPTODATE);
         cache.misses.increment();
         return p;
+    }
+
+    /**
+     * Fails I/O on a locked page whose frame is poisoned but not yet taken out by the memory
+     * failure handler (which waits for this page lock); unlocks it first.
+     */
+    static void checkPoison(Page p) throws IOException {
+        if (p.test(PageFlag.HWPOISON)) {
+            PageWait.unlock(p);
+            throw new IOException("memory failure (hwpoison) on page " + p.index() + " of " + p.mapping().describe());
+        }
     }
 
     /** Sets PG_dirty on a locked page and tags it ({@code folio_mark_dirty}). */

@@ -18,6 +18,8 @@ final class Filemap {
     static final int NATIVE = 0;
     static final int ARRAY = 1;
     static final int BUFFER = 2;
+    private static final int UPTODATE = PageFlag.UPTODATE.mask();
+    private static final int HWPOISON = PageFlag.HWPOISON.mask();
 
     private Filemap() {
     }
@@ -39,7 +41,7 @@ final class Filemap {
             // Fast path: no lock, no reference; validated by the removal count afterwards.
             long seq = as.removals;
             Page page = as.tree.get(index);
-            if (page != null && page.test(PageFlag.UPTODATE)) {
+            if (page != null && (page.flags() & (UPTODATE | HWPOISON)) == UPTODATE) {
                 int bufPos = kind == BUFFER ? buf.position() : 0;
                 copyOut(page, po, n, kind, addr + done, arr, off + done, buf);
                 VarHandle.acquireFence();
@@ -88,8 +90,10 @@ final class Filemap {
                 PageWait.unlock(page);
             }
             done += n;
+            // Per page, with no page lock held, so that one huge write cannot run past the limit
+            // (balance_dirty_pages_ratelimited); only a read of a counter below the threshold.
+            as.cache().writeback.balanceDirtyPages();
         }
-        as.cache().writeback.balanceDirtyPages();
         return len;
     }
 
@@ -100,6 +104,7 @@ final class Filemap {
      */
     private static Page writeBegin(AddressSpace as, long index, int po, int n, long iSize) throws IOException {
         Page page = as.findOrCreateLocked(index);
+        AddressSpace.checkPoison(page);
         if (page.test(PageFlag.UPTODATE) || n == Page.SIZE) {
             return page;
         }

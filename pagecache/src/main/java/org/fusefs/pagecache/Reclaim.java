@@ -1,24 +1,34 @@
 package org.fusefs.pagecache;
 
 import org.fusefs.memory.PageMapping;
+import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.memory.Shrinker;
+import org.fusefs.memory.buddy.BuddyAllocator;
 import org.fusefs.memory.page.Page;
 import org.fusefs.memory.page.PageFlag;
 
 /**
- * Reclaim of clean page-cache pages from the LRU ({@code shrink_folio_list} of
- * {@code mm/vmscan.c}); also the page cache's {@link Shrinker} for the memory core.
+ * Reclaim of clean page-cache pages ({@code shrink_folio_list} of {@code mm/vmscan.c}); also the
+ * page cache's {@link Shrinker} for the memory core.
  *
  * <p>A page is reclaimed only when it is clean, not under writeback, not mapped and its lock can
  * be taken without waiting; a page read since it was last scanned gets a second chance. Dirty
- * pages stay on the list for writeback to clean (the allocation path in {@link PageCache} starts
+ * pages stay on the LRU for writeback to clean (the allocation path in {@link PageCache} starts
  * that writeback when reclaim finds nothing). Never sleeps, so the allocator may call it with
  * its own caller's locks held.
+ *
+ * <p>For a request of order above 0 the shrinker first looks for aligned blocks whose every
+ * frame is free or a reclaimable cache page and frees those pages, so that the buddy allocator
+ * can merge a whole block (the idea of the kernel's old "lumpy reclaim"); LRU order follows.
  */
 final class Reclaim implements Shrinker {
     private static final int BATCH = 32;
+    // Blocks looked at per call at most: a failing high-order allocation calls again and again.
+    private static final long MAX_BLOCKS_PER_SCAN = 1024;
 
     private final PageCache cache;
+    // protected by this: where the next block scan starts, so successive scans spread out
+    private long blockCursor;
 
     Reclaim(PageCache cache) {
         this.cache = cache;
@@ -26,15 +36,18 @@ final class Reclaim implements Shrinker {
 
     @Override
     public long shrink(long nrPages, int order) {
-        return reclaim(nrPages);
+        long freed = order > 0 ? reclaimBlocks(nrPages, order) : 0;
+        return freed + (freed < nrPages ? reclaim(nrPages - freed) : 0);
     }
 
-    /** Frees up to {@code nrPages} clean pages; returns how many were freed. */
+    /** Frees up to {@code nrPages} clean pages in LRU order; returns how many were freed. */
     long reclaim(long nrPages) {
         Page[] batch = new Page[BATCH];
         long freed = 0;
-        // Each page is looked at about twice at most: once to clear PG_referenced, once to free.
-        long budget = 2 * cache.lru.size() + BATCH;
+        // Scan in proportion to the request (as the kernel's scan priority does), and each page
+        // about twice at most: once to clear PG_referenced, once to free. A list full of dirty
+        // pages must not be walked whole for every page an allocation needs.
+        long budget = Math.min(2 * cache.lru.size() + BATCH, Math.max(8 * nrPages, 256));
         while (freed < nrPages && budget > 0) {
             int n = cache.lru.isolate(batch, (int) Math.min(BATCH, budget));
             if (n == 0) {
@@ -63,6 +76,72 @@ final class Reclaim implements Shrinker {
             cache.reclaimed.addAndGet(freed);
         }
         return freed;
+    }
+
+    /**
+     * Frees the cache pages of aligned {@code 2^order} blocks that would then be wholly free;
+     * scans each block of memory at most once per call. Returns pages freed.
+     */
+    long reclaimBlocks(long nrPages, int order) {
+        PhysicalMemory memory = cache.memory();
+        BuddyAllocator allocator = memory.allocator();
+        long total = memory.totalPages();
+        int size = 1 << order;
+        long blocks = total >> order;
+        if (blocks == 0) {
+            return 0;
+        }
+        long start;
+        synchronized (this) {
+            start = blockCursor % blocks;
+        }
+        long freed = 0;
+        Page[] candidates = new Page[size];
+        long scan = Math.min(blocks, MAX_BLOCKS_PER_SCAN);
+        long b = 0;
+        for (; b < scan && freed < nrPages; b++) {
+            long base = ((start + b) % blocks) << order;
+            int n = 0;
+            boolean usable = true;
+            for (int i = 0; i < size && usable; i++) {
+                BuddyAllocator.FrameState fs = allocator.classify((int) (base + i));
+                switch (fs.kind()) {
+                    case FREE, IN_FLIGHT -> { }
+                    case ALLOCATED -> {
+                        Page p = fs.head();
+                        if (p != null && p.pfn() == base + i && p.order() == 0 && reclaimable(p)) {
+                            candidates[n++] = p;
+                        } else {
+                            usable = false;
+                        }
+                    }
+                    default -> usable = false;
+                }
+            }
+            if (!usable || n == 0) {
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                Page p = candidates[i];
+                candidates[i] = null;
+                if (p.mapping() instanceof AddressSpace as && as.cache() == cache && tryFree(as, p)) {
+                    freed++;
+                }
+            }
+        }
+        synchronized (this) {
+            blockCursor = (start + b) % blocks;
+        }
+        if (freed > 0) {
+            cache.reclaimed.addAndGet(freed);
+        }
+        return freed;
+    }
+
+    private boolean reclaimable(Page p) {
+        return p.mapping() instanceof AddressSpace as && as.cache() == cache
+                && (p.flags() & (PageFlag.DIRTY.mask() | PageFlag.WRITEBACK.mask() | PageFlag.MAPPED.mask()
+                        | PageFlag.LOCKED.mask() | PageFlag.HWPOISON.mask())) == 0;
     }
 
     private static boolean tryFree(AddressSpace as, Page p) {

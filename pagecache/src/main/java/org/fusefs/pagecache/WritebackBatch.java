@@ -102,19 +102,21 @@ final class WritebackBatch {
             err = e.errno();
         } catch (java.io.IOException | RuntimeException e) {
             err = Errno.EIO;
-        }
-        if (err != null) {
-            // As the kernel: the pages stay clean (the data is lost), the error goes to errseq.
-            as.errseq.set(err);
-            cache.writebackErrors.incrementAndGet();
-        }
-        for (Page p : locked) {
-            synchronized (as.tree) {
-                as.tree.untagLocked(PageTree.Tag.WRITEBACK, p.index());
-                as.nrWriteback--;
+        } finally {
+            if (err != null) {
+                // As the kernel: the pages stay clean (the data is lost), the error goes to errseq.
+                as.errseq.set(err);
+                cache.writebackErrors.incrementAndGet();
             }
-            PageWait.clearAndWake(p, PageFlag.WRITEBACK);
-            PageWait.unlock(p);
+            // Also on an Error thrown by the owner: never leave pages locked under writeback.
+            for (Page p : locked) {
+                synchronized (as.tree) {
+                    as.tree.untagLocked(PageTree.Tag.WRITEBACK, p.index());
+                    as.nrWriteback--;
+                }
+                PageWait.clearAndWake(p, PageFlag.WRITEBACK);
+                PageWait.unlock(p);
+            }
         }
         cache.writebackChanged(-locked.size());
         cache.writtenBack.addAndGet(locked.size());

@@ -36,29 +36,37 @@ class ReclaimTest {
             long total = f.memory.totalPages();
             byte[] buf = new byte[Page.SIZE];
             long maxCached = 0;
+            long maxDirty = 0;
             long minFree = Long.MAX_VALUE;
             long size = 0;
+            long t0 = System.nanoTime();
             for (long i = 0; i < pages; i++) {
                 pattern(buf, seed, i);
                 as.write(size, buf, 0, buf.length, size);
                 size += buf.length;
-                maxCached = Math.max(maxCached, f.cache.stats().cached());
+                PageCacheStats now = f.cache.stats();
+                maxCached = Math.max(maxCached, now.cached());
+                maxDirty = Math.max(maxDirty, now.dirty());
                 minFree = Math.min(minFree, f.memory.nrFreePages());
             }
             PageCacheStats st = f.cache.stats();
             System.out.println("reclaim: seed " + seed + ", max cached " + maxCached + " of " + total
-                    + " frames, min free " + minFree + "\n" + st.render());
+                    + " frames, min free " + minFree + ", write phase " + (System.nanoTime() - t0) / 1_000_000
+                    + " ms\n" + st.render());
             assertTrue(maxCached <= total, "cached " + maxCached + " > frames " + total);
+            assertTrue(maxDirty <= st.dirtyLimit() + 1, "dirty " + maxDirty + " over the limit " + st.dirtyLimit());
             assertTrue(st.reclaimed() >= pages - total, "reclaimed only " + st.reclaimed());
             assertTrue(st.throttled() > 0 || st.writtenBack() > 0);
             f.cache.syncAll();
             byte[] got = new byte[Page.SIZE];
+            long t1 = System.nanoTime();
             for (long i = 0; i < pages; i++) {
                 pattern(buf, seed, i);
                 assertEquals(Page.SIZE, as.read(i * Page.SIZE, got, 0, Page.SIZE, size));
                 assertArrayEquals(buf, got, "seed " + seed + " page " + i);
             }
             assertTrue(f.cache.stats().misses() > 0);
+            System.out.println("reclaim: read-back phase " + (System.nanoTime() - t1) / 1_000_000 + " ms");
         }
     }
 
@@ -84,6 +92,37 @@ class ReclaimTest {
             assertTrue(taken.size() > total - cachedBefore, "allocator got " + taken.size() + " of " + total
                     + " frames with " + cachedBefore + " cached");
             assertTrue(as.nrPages() < cachedBefore);
+            for (Page t : taken) {
+                f.memory.freePages(t);
+            }
+        }
+    }
+
+    @Test
+    void aHighOrderAllocationGetsAWholeBlockFromFewReclaimedPages() throws IOException {
+        try (Fixture f = new Fixture(16L << 20, PageCacheConfig.defaults())) {
+            AddressSpace as = f.cache.newAddressSpace(new TestStore(), "blocks");
+            long total = f.memory.totalPages();
+            byte[] got = new byte[Page.SIZE];
+            long n = total - 256;
+            for (long i = 0; i < n; i++) {
+                as.read(i * Page.SIZE, got, 0, Page.SIZE, total * Page.SIZE);
+            }
+            // Every other page read again: LRU order alone would free scattered frames first.
+            for (long i = 0; i < n; i += 2) {
+                as.read(i * Page.SIZE, got, 0, Page.SIZE, total * Page.SIZE);
+            }
+            java.util.List<Page> taken = new java.util.ArrayList<>();
+            while (f.memory.nrFreePages() > 0) {
+                taken.add(f.memory.allocPage(MigrateType.UNMOVABLE));
+            }
+            long before = f.cache.stats().reclaimed();
+            Page block = f.memory.allocPages(4, MigrateType.MOVABLE);
+            long reclaimed = f.cache.stats().reclaimed() - before;
+            System.out.println("order-4 allocation reclaimed " + reclaimed + " pages");
+            assertTrue(block != null, "order-4 allocation failed with " + as.nrPages() + " clean cached pages");
+            assertTrue(reclaimed <= 48, "reclaimed " + reclaimed + " pages for one 16-page block");
+            f.memory.freePages(block);
             for (Page t : taken) {
                 f.memory.freePages(t);
             }

@@ -104,6 +104,37 @@ class WritebackTest {
     }
 
     @Test
+    void neverMoreWorkersThanTheLimit() throws Exception {
+        PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ZERO)
+                .workerIdle(Duration.ofMillis(100)).maxWorkers(2).writebackBatch(8).build();
+        try (Fixture f = new Fixture(64L << 20, cfg)) {
+            AtomicLong maxAlive = new AtomicLong();
+            java.util.List<TestStore> stores = new java.util.ArrayList<>();
+            java.util.List<AddressSpace> files = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                TestStore s = new TestStore();
+                s.writeDelayMillis = 1;
+                stores.add(s);
+                files.add(f.cache.newAddressSpace(s, "file" + i));
+            }
+            byte[] chunk = filled(4 * Page.SIZE, (byte) 1);
+            long[] sizes = new long[files.size()];
+            for (int round = 0; round < 200; round++) {
+                for (int i = 0; i < files.size(); i++) {
+                    files.get(i).write(sizes[i], chunk, 0, chunk.length, sizes[i]);
+                    sizes[i] += chunk.length;
+                    maxAlive.accumulateAndGet(f.cache.stats().workersAlive(), Math::max);
+                }
+            }
+            f.cache.syncAll();
+            System.out.println("workers: max alive " + maxAlive.get() + ", started " + f.cache.stats().workersStarted());
+            assertTrue(maxAlive.get() <= 2, "alive " + maxAlive.get());
+            assertTrue(maxAlive.get() >= 1);
+            waitFor(() -> f.cache.stats().workersAlive() == 0, 5000, "idle exit");
+        }
+    }
+
+    @Test
     void writersAreThrottledAtTheDirtyLimit() throws Exception {
         PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ofSeconds(60))
                 .workerIdle(Duration.ofMillis(200)).writebackBatch(32).build();
@@ -124,6 +155,37 @@ class WritebackTest {
             assertTrue(maxDirty.get() <= limit + 1, "dirty " + maxDirty.get() + " over limit " + limit);
             f.cache.syncAll();
             assertEquals(4 * limit, store.pagesWritten.get());
+        }
+    }
+
+    @Test
+    void oneHugeWriteIsThrottledToo() throws Exception {
+        PageCacheConfig cfg = PageCacheConfig.builder().dirtyRatio(0.05).dirtyExpire(Duration.ofSeconds(60))
+                .workerIdle(Duration.ofMillis(200)).build();
+        try (Fixture f = new Fixture(16L << 20, cfg)) {
+            TestStore store = new TestStore();
+            AddressSpace as = f.cache.newAddressSpace(store, "huge");
+            long limit = f.cache.stats().dirtyLimit();
+            AtomicLong maxDirty = new AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sampler = new Thread(() -> {
+                while (!done.get()) {
+                    maxDirty.accumulateAndGet(f.cache.stats().dirty(), Math::max);
+                    Thread.onSpinWait();
+                }
+            });
+            sampler.start();
+            // 32 MiB in one call: twice the memory.
+            byte[] big = new byte[32 << 20];
+            ReclaimTest.pattern(big, 5, 0);
+            assertEquals(big.length, as.write(0, big, 0, big.length, 0));
+            done.set(true);
+            sampler.join();
+            f.cache.syncAll();
+            assertTrue(maxDirty.get() <= limit + 2, "dirty reached " + maxDirty.get() + ", limit " + limit);
+            byte[] back = new byte[big.length];
+            assertEquals(big.length, as.read(0, back, 0, back.length, big.length));
+            assertTrue(java.util.Arrays.equals(big, back), "data read back differs");
         }
     }
 

@@ -3,6 +3,7 @@ package org.fusefs.fusefs.ops;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Supplier;
 import org.fusefs.extent.FiemapExtent;
 import org.fusefs.extent.InodeInvalidation;
@@ -162,7 +163,8 @@ public final class IoctlHandler {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-6s %16s %16s %16s  %s%n", "ext", "logical", "physical", "length", "flags"));
         int i = 0;
-        for (FiemapExtent e : ops.vfs().fiemap(ino, 0, Long.MAX_VALUE)) {
+        long size = ops.vfs().getattr(ino).size();
+        for (FiemapExtent e : size == 0 ? List.<FiemapExtent>of() : ops.vfs().fiemap(ino, 0, size)) {
             String flags = (e.unwritten() ? "unwritten" : "") + (e.last() ? (e.unwritten() ? ",last" : "last") : "");
             sb.append(String.format("%-6d %16d %16d %16d  %s%n", i++, e.logical(), e.physical(), e.length(), flags));
         }

@@ -153,6 +153,9 @@ public final class ImageFileDevice implements BlockDevice {
             throw new BlkIOException(BlkStatus.IOERR, name() + ": " + bio.op() + " at sector " + bio.sector()
                     + " on a read-only image");
         }
+        if (!bio.op().hasData() && bio.op() != ReqOp.FLUSH && bio.size() == 0) {
+            return; // fallocate(2) refuses a zero length; an empty discard has nothing to do
+        }
         try {
             switch (bio.op()) {
                 case READ, WRITE -> readWrite(bio, pos);

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.fusefs.block.Bio;
 import org.fusefs.block.BioVec;
 import org.fusefs.block.BlkIOException;
@@ -83,7 +87,7 @@ class RamDiskTest {
             int rp = r.nextInt(model.length - 1);
             int rl = 1 + r.nextInt(model.length - rp);
             byte[] got = io.read(rp, rl);
-            byte[] want = java.util.Arrays.copyOfRange(model, rp, rp + rl);
+            byte[] want = Arrays.copyOfRange(model, rp, rp + rl);
             assertArrayEquals(want, got, "seed 7 step " + step);
         }
     }
@@ -94,7 +98,7 @@ class RamDiskTest {
         io.write(0, data);
         io.writeZeroes(1024, 2 * Page.SIZE + 512);
         byte[] want = data.clone();
-        java.util.Arrays.fill(want, 1024, 1024 + 2 * Page.SIZE + 512, (byte) 0);
+        Arrays.fill(want, 1024, 1024 + 2 * Page.SIZE + 512, (byte) 0);
         assertArrayEquals(want, io.read(0, data.length));
         assertEquals(3, disk.nrPages(), "page 1 was wholly zeroed and freed");
     }
@@ -143,7 +147,7 @@ class RamDiskTest {
         BlkIOException e = assertThrows(BlkIOException.class, () -> io.read(Page.SIZE + 512, 512));
         assertEquals(BlkStatus.MEDIUM, e.status());
         assertTrue(e.getMessage().contains("sector 8 lost"), e.getMessage());
-        assertArrayEquals(java.util.Arrays.copyOf(data, Page.SIZE), io.read(0, Page.SIZE), "neighbours intact");
+        assertArrayEquals(Arrays.copyOf(data, Page.SIZE), io.read(0, Page.SIZE), "neighbours intact");
 
         byte[] fresh = random(5, Page.SIZE);
         io.write(Page.SIZE, fresh);
@@ -168,6 +172,85 @@ class RamDiskTest {
             assertEquals(free - small.nrPages(), memory.nrFreePages(), "every disk page is counted once");
         }
         assertEquals(free, memory.nrFreePages(), "close gave every page back");
+    }
+
+    @Test
+    void racingFirstWritesToOnePageInstallOnePageAndLeakNone() throws Exception {
+        long free = memory.nrFreePages();
+        for (int round = 0; round < 50; round++) {
+            long index = round;
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<Thread> ts = new ArrayList<>();
+            AtomicReference<Throwable> err = new AtomicReference<>();
+            for (int t = 0; t < 4; t++) {
+                byte[] d = new byte[Page.SIZE];
+                Arrays.fill(d, (byte) (t + 1));
+                ts.add(new Thread(() -> {
+                    try {
+                        start.await();
+                        io.write(index * Page.SIZE, d);
+                    } catch (Throwable e) {
+                        err.compareAndSet(null, e);
+                    }
+                }));
+            }
+            ts.forEach(Thread::start);
+            for (Thread t : ts) {
+                t.join();
+            }
+            if (err.get() != null) {
+                throw new AssertionError("round " + round, err.get());
+            }
+            byte[] got = io.read(index * Page.SIZE, Page.SIZE);
+            byte first = got[0];
+            assertTrue(first >= 1 && first <= 4, "round " + round + ": page holds one writer's bytes");
+            assertEquals(round + 1, disk.nrPages(), "round " + round + ": one page per written index");
+        }
+        assertEquals(free - 50, memory.nrFreePages(), "losers of the insert race gave their pages back");
+    }
+
+    @Test
+    void threadsOnTheirOwnRegionsReadBackTheirOwnBytes() throws Exception {
+        int threads = 8;
+        int region = 1 << 20;
+        List<Thread> ts = new ArrayList<>();
+        AtomicReference<Throwable> err = new AtomicReference<>();
+        for (int t = 0; t < threads; t++) {
+            int tid = t;
+            ts.add(new Thread(() -> {
+                long seed = 100 + tid;
+                Random r = new Random(seed);
+                byte[] model = new byte[region];
+                long base = (long) tid * region;
+                try {
+                    for (int step = 0; step < 150; step++) {
+                        int pos = r.nextInt(region - 1);
+                        int len = 1 + r.nextInt(Math.min(20_000, region - pos));
+                        byte[] d = new byte[len];
+                        r.nextBytes(d);
+                        System.arraycopy(d, 0, model, pos, len);
+                        io.write(base + pos, d);
+                        if (step % 10 == 9) {
+                            io.discard(base + 8 * Page.SIZE, 2 * Page.SIZE);
+                            Arrays.fill(model, 8 * Page.SIZE, 10 * Page.SIZE, (byte) 0);
+                        }
+                        int rp = r.nextInt(region - 1);
+                        int rl = 1 + r.nextInt(Math.min(50_000, region - rp));
+                        assertArrayEquals(Arrays.copyOfRange(model, rp, rp + rl), io.read(base + rp, rl),
+                                "seed " + seed + " step " + step);
+                    }
+                } catch (Throwable e) {
+                    err.compareAndSet(null, e);
+                }
+            }));
+        }
+        ts.forEach(Thread::start);
+        for (Thread t : ts) {
+            t.join();
+        }
+        if (err.get() != null) {
+            throw new AssertionError(err.get());
+        }
     }
 
     private Page findDiskPage(long index) {

@@ -10,11 +10,14 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fusefs.block.BlockIo;
+import org.fusefs.block.DeviceRangeFile;
 import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
 import org.fusefs.pagecache.AddressSpace;
+import org.fusefs.pagecache.DioArgs;
 import org.fusefs.pagecache.PageCache;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +36,6 @@ class PageCacheOnImageFileTest {
     Path dir;
 
     @Test
-    @Disabled("waits for the pagecache module: AddressSpace.write/read/writeAndWait are still seams that throw")
     void fourTimesMemoryThroughThePageCacheReadsBackTheSame() throws Exception {
         try (PhysicalMemory memory = PhysicalMemory.create(MemoryConfig.builder().bytes(MEMORY).build());
                 ImageFileDevice dev = ImageFileDevice.create(dir.resolve("pc.img"),
@@ -89,5 +91,72 @@ class PageCacheOnImageFileTest {
                     FILE / MIB, MEMORY / MIB, maxUsed.get(), total);
             assertTrue(maxUsed.get() < total, "used frames reached the limit: " + maxUsed.get() + " of " + total);
         }
+    }
+
+    @Test
+    void directIoThroughTheAddressSpaceBypassesAndStaysCoherent() throws Exception {
+        try (PhysicalMemory memory = PhysicalMemory.create(MemoryConfig.builder().bytes(MEMORY).build());
+                ImageFileDevice dev = ImageFileDevice.create(dir.resolve("dio.img"),
+                        ImageFileDevice.Options.defaults().withCapacity(16 * MIB).withDirectIO(true));
+                PageCache cache = new PageCache(memory)) {
+            AddressSpace as = cache.newAddressSpace(new DeviceRangeFile(dev, 0, 16 * MIB), "dio.img");
+            byte[] old = new byte[(int) MIB];
+            new Random(SEED + 1).nextBytes(old);
+            as.write(2 * MIB, old, 0, old.length, 16 * MIB);
+            as.read(2 * MIB, new byte[4096], 0, 4096, 16 * MIB); // cached and dirty before the direct write
+
+            byte[] data = new byte[64 * 4096 - 1024];
+            new Random(SEED + 2).nextBytes(data);
+            Page[] pages = new Page[64];
+            try {
+                for (int i = 0; i < pages.length; i++) {
+                    pages[i] = memory.allocPage(MigrateType.UNMOVABLE);
+                }
+                put(pages, 512, data);
+                long n = as.directIO(new DioArgs(DioArgs.Rw.WRITE, pages, 512, data.length, 2 * MIB + 4096));
+                assertEquals(data.length, n);
+
+                byte[] want = old.clone();
+                System.arraycopy(data, 0, want, 4096, data.length);
+                byte[] got = new byte[old.length];
+                as.read(2 * MIB, got, 0, got.length, 16 * MIB);
+                assertArrayEquals(want, got, "seed " + SEED + ": buffered read after a direct write");
+
+                for (Page p : pages) {
+                    p.zero(0, Page.SIZE);
+                }
+                long r = as.directIO(new DioArgs(DioArgs.Rw.READ, pages, 512, data.length, 2 * MIB + 4096));
+                assertEquals(data.length, r);
+                assertArrayEquals(data, get(pages, 512, data.length), "seed " + SEED + ": direct read back");
+            } finally {
+                for (Page p : pages) {
+                    if (p != null) {
+                        memory.freePages(p);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void put(Page[] pages, int off, byte[] data) {
+        int done = 0;
+        for (int i = 0; done < data.length; i++) {
+            int n = Math.min(data.length - done, Page.SIZE - off);
+            pages[i].copyFrom(data, done, off, n);
+            done += n;
+            off = 0;
+        }
+    }
+
+    private static byte[] get(Page[] pages, int off, int len) {
+        byte[] out = new byte[len];
+        int done = 0;
+        for (int i = 0; done < len; i++) {
+            int n = Math.min(len - done, Page.SIZE - off);
+            pages[i].copyTo(off, out, done, n);
+            done += n;
+            off = 0;
+        }
+        return out;
     }
 }

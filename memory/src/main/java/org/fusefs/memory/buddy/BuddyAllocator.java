@@ -33,6 +33,12 @@ public final class BuddyAllocator {
     private static final int BAD_AT_FREE = PageFlag.LOCKED.mask() | PageFlag.WRITEBACK.mask()
             | PageFlag.BUDDY.mask() | PageFlag.RESERVED.mask() | PageFlag.SLAB.mask();
 
+    /**
+     * Set while this thread runs shrinkers, so that an allocation made by a shrinker fails
+     * rather than recursing into reclaim (the kernel's {@code PF_MEMALLOC}).
+     */
+    private static final ThreadLocal<boolean[]> IN_RECLAIM = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private final Zone zone;
     private final MemMap memMap;
     private final PerCpuPages[] pcps;
@@ -42,7 +48,7 @@ public final class BuddyAllocator {
     // One flag check on the hot paths when page_owner is off.
     private volatile boolean hooksOn;
     private volatile AllocationHooks hooks = AllocationHooks.NONE;
-    private volatile int nrHwPoisoned;
+    private volatile int nrHwPoisoned; // written under zone.lock
 
     /**
      * Creates the allocator over {@code memMap}; {@code reserved} first frames are reserved.
@@ -111,22 +117,28 @@ public final class BuddyAllocator {
     private Page allocSlowpath(int order, MigrateType type) {
         drainAllPages();
         Page p = tryAlloc(order, type);
-        if (p != null || shrinkers.isEmpty()) {
+        if (p != null || shrinkers.isEmpty() || IN_RECLAIM.get()[0]) {
             return p;
         }
-        for (int priority = DEF_PRIORITY; priority >= 0; priority--) {
-            long nr = Math.max(1L << order, (long) zone.nrPages() >> priority);
-            long freed = 0;
-            for (Shrinker s : shrinkers) {
-                freed += s.shrink(nr, order);
+        boolean[] inReclaim = IN_RECLAIM.get();
+        inReclaim[0] = true;
+        try {
+            for (int priority = DEF_PRIORITY; priority >= 0; priority--) {
+                long nr = Math.max(1L << order, (long) zone.nrPages() >> priority);
+                long freed = 0;
+                for (Shrinker s : shrinkers) {
+                    freed += s.shrink(nr, order);
+                }
+                drainAllPages();
+                p = tryAlloc(order, type);
+                if (p != null || freed == 0) {
+                    return p;
+                }
             }
-            drainAllPages();
-            p = tryAlloc(order, type);
-            if (p != null || freed == 0) {
-                return p;
-            }
+            return null;
+        } finally {
+            inReclaim[0] = false;
         }
-        return null;
     }
 
     private Page rmqueuePcp(MigrateType type) {
@@ -313,6 +325,15 @@ public final class BuddyAllocator {
     }
 
     private void freeZone(Page page, int pfn, int order) {
+        // Tail frames may have been given flags or an owner while in use (the caller owns them
+        // until now); clear them so that a tail that later heads a block starts clean, as
+        // free_pages_prepare() does for every tail page.
+        for (int p = pfn + 1, end = pfn + (1 << order); p < end; p++) {
+            Page tail = memMap.peek(p);
+            if (tail != null) {
+                tail.resetOnFree();
+            }
+        }
         zone.lock.lock();
         try {
             zoneAllocated[page.migrateType().ordinal()] -= 1L << order;
@@ -437,14 +458,28 @@ public final class BuddyAllocator {
     }
 
     /**
-     * Counts one more poisoned frame (the HWPOISON flag is already set) and settles the race with
-     * the per-CPU layer by draining it, so that the frame is either in the zone or allocated.
+     * Marks frame {@code pfn} poisoned; returns {@code null} if it already was. Under the zone
+     * lock, so that no allocation can take the frame between the mark and the check: a free frame
+     * is taken off the free lists right here and reported as {@link FrameKind#FREE}. Any other
+     * frame is returned as found; the caller then settles the race with the per-CPU layer by
+     * {@link #drainAllPages()} (taken outside the zone lock, which ranks below the per-CPU locks).
      */
-    public void notePoisoned() {
-        synchronized (this) {
+    public FrameState setHwPoison(int pfn) {
+        zone.lock.lock();
+        try {
+            Page page = memMap.page(pfn);
+            if (page.testAndSet(PageFlag.HWPOISON)) {
+                return null;
+            }
             nrHwPoisoned++;
+            if (zone.takePageOffBuddyLocked(pfn)) {
+                page.clear(PageFlag.BUDDY);
+                return new FrameState(FrameKind.FREE, null);
+            }
+            return classifyLocked(pfn);
+        } finally {
+            zone.lock.unlock();
         }
-        drainAllPages();
     }
 
     /** Returns the number of frames marked poisoned. */
@@ -456,6 +491,15 @@ public final class BuddyAllocator {
     public FrameState classify(int pfn) {
         zone.lock.lock();
         try {
+            return classifyLocked(pfn);
+        } finally {
+            zone.lock.unlock();
+        }
+    }
+
+    private FrameState classifyLocked(int pfn) {
+        assert zone.lock.isHeldByCurrentThread();
+        {
             int st = zone.stateOf(pfn);
             if (st == Zone.ST_RESERVED) {
                 return new FrameState(FrameKind.RESERVED, null);
@@ -472,18 +516,6 @@ public final class BuddyAllocator {
             }
             // A per-CPU frame freed after the drain: caught when it leaves the list.
             return new FrameState(FrameKind.IN_FLIGHT, null);
-        } finally {
-            zone.lock.unlock();
-        }
-    }
-
-    /** Takes a free frame off the buddy lists for good; returns false if it is no longer free. */
-    public boolean takePageOffBuddy(int pfn) {
-        zone.lock.lock();
-        try {
-            return zone.takePageOffBuddyLocked(pfn);
-        } finally {
-            zone.lock.unlock();
         }
     }
 

@@ -79,7 +79,7 @@ public final class PageOwnerTracker implements AllocationHooks {
 
     private static boolean isAllocatorFrame(StackWalker.StackFrame f) {
         String c = f.getClassName();
-        return c.startsWith("org.fusefs.memory.buddy.") || c.startsWith("org.fusefs.memory.owner.")
+        return c.equals("org.fusefs.memory.buddy.BuddyAllocator") || c.equals(PageOwnerTracker.class.getName())
                 || c.equals("org.fusefs.memory.PhysicalMemory");
     }
 

@@ -10,7 +10,6 @@ import org.fusefs.memory.buddy.BuddyAllocator;
 import org.fusefs.memory.buddy.BuddyAllocator.FrameKind;
 import org.fusefs.memory.buddy.BuddyAllocator.FrameState;
 import org.fusefs.memory.page.Page;
-import org.fusefs.memory.page.PageFlag;
 
 /**
  * Handles a hardware memory failure of one frame: marks it poisoned, then classifies the frame and
@@ -44,8 +43,11 @@ public final class MemoryFailure {
         // Matched in order; the first row whose predicate holds decides.
         this.rules = List.of(
                 new PageStateRule("reserved kernel page", s -> s.is(FrameKind.RESERVED), s -> MfResult.FAILED),
-                new PageStateRule("already offline page", s -> s.is(FrameKind.OFFLINE), s -> MfResult.IGNORED),
-                new PageStateRule("free buddy page", s -> s.is(FrameKind.FREE), this::meFree),
+                // Only this poisoning can have taken the frame offline (the flag was clear): a
+                // per-CPU free frame is taken out of use by the drain that settles the race.
+                new PageStateRule("free page taken offline", s -> s.is(FrameKind.OFFLINE), s -> MfResult.RECOVERED),
+                // Taken off the free lists by setHwPoison, under the same lock as the mark.
+                new PageStateRule("free buddy page", s -> s.is(FrameKind.FREE), s -> MfResult.RECOVERED),
                 new PageStateRule("free per-CPU page", s -> s.is(FrameKind.IN_FLIGHT), this::mePcp),
                 new PageStateRule("dirty page cache page",
                         s -> s.is(FrameKind.ALLOCATED) && s.owner() != null && s.headDirty(), this::meOwner),
@@ -63,13 +65,21 @@ public final class MemoryFailure {
         if (pfn < 0 || pfn >= allocator.zone().nrPages()) {
             throw new IllegalArgumentException("pfn " + pfn + " outside 0.." + (allocator.zone().nrPages() - 1));
         }
-        Page page = allocator.pfnToPage((int) pfn);
-        if (page.testAndSet(PageFlag.HWPOISON)) {
+        FrameState fs = allocator.setHwPoison((int) pfn);
+        if (fs == null) {
             return actionResult(pfn, "already poisoned page", MfResult.IGNORED);
         }
-        allocator.notePoisoned();
+        Page page = allocator.pfnToPage((int) pfn);
+        if (fs.kind() != FrameKind.FREE && fs.kind() != FrameKind.RESERVED) {
+            // The frame may sit on a per-CPU list or be on its way there: the drain puts it
+            // offline (every path out of a per-CPU list checks the flag), then look again.
+            allocator.drainAllPages();
+            fs = allocator.classify((int) pfn);
+        }
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            FrameState fs = allocator.classify((int) pfn);
+            if (attempt > 0) {
+                fs = allocator.classify((int) pfn);
+            }
             PageState state = new PageState(pfn, page, fs.kind(), fs.head());
             for (PageStateRule rule : rules) {
                 if (rule.matches().test(state)) {
@@ -82,10 +92,6 @@ public final class MemoryFailure {
             }
         }
         return actionResult(pfn, "page changing state", MfResult.DELAYED);
-    }
-
-    private MfResult meFree(PageState s) {
-        return allocator.takePageOffBuddy((int) s.pfn()) ? MfResult.RECOVERED : null;
     }
 
     private MfResult mePcp(PageState s) {
@@ -111,8 +117,9 @@ public final class MemoryFailure {
         while (recent.size() > RECENT) {
             recent.pollFirst();
         }
+        // A frame that could not be isolated is worth a warning; the rest is in recentActions().
         LOG.log(result == MfResult.RECOVERED || result == MfResult.IGNORED
-                ? System.Logger.Level.INFO : System.Logger.Level.WARNING, msg);
+                ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, msg);
         return result;
     }
 

@@ -1,12 +1,8 @@
-package org.fusefs.block.loop;
+package org.fusefs.block;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.fusefs.block.Bio;
-import org.fusefs.block.BioVec;
-import org.fusefs.block.BlockDevice;
-import org.fusefs.block.ReqOp;
 import org.fusefs.memory.page.Page;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.AddressSpaceOperations;
@@ -17,14 +13,14 @@ import org.fusefs.pagecache.DioArgs;
  * {@code start + i * 4096}: the smallest owner of data the page cache can sit on. Every transfer is
  * a bio; write-back turns runs of consecutive pages into one bio each and waits for all of them.
  */
-final class DeviceRangeFile implements AddressSpaceOperations {
+public final class DeviceRangeFile implements AddressSpaceOperations {
     private static final int MAX_VECS = 64;
 
     private final BlockDevice dev;
     private final long start;
     private final long size;
 
-    DeviceRangeFile(BlockDevice dev, long start, long size) {
+    public DeviceRangeFile(BlockDevice dev, long start, long size) {
         if (start % Page.SIZE != 0 || size % Page.SIZE != 0 || start + size > dev.capacity()) {
             throw new IllegalArgumentException("range [" + start + ", +" + size + ") does not fit " + dev.name());
         }
@@ -33,7 +29,7 @@ final class DeviceRangeFile implements AddressSpaceOperations {
         this.size = size;
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
