@@ -12,7 +12,8 @@
 #   BENCH_RUNTIME=10      seconds of each random job (time based)
 #   BENCH_META_FILES=10000
 #   BENCH_TARGETS="fusefs noop tmpfs memfs fusefs-small"
-#   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh)
+#   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh);
+#                         FUSEFS_MOUNT_OPTS defaults to "--size 3G" here
 #
 # Method: after an untimed 3 s warm-up per mount (JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
 # (the write ends with fsync); random jobs with 4 KiB blocks and O_DIRECT, so every fio I/O is
@@ -23,6 +24,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 export FUSEFS_ROOT=$(cd "$here/../.." && pwd)
+# The fusefs RAM disk must hold the 1 GiB file (default RAM disk: 1G).
+export FUSEFS_MOUNT_OPTS=${FUSEFS_MOUNT_OPTS:---size 3G}
 . "$here/../src/test/sh/lib.sh"
 
 size=${BENCH_SIZE:-1g}
