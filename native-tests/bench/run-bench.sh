@@ -141,6 +141,7 @@ run_job() {
 }
 
 declare -A value cpu reqcpu
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for target in "${targets[@]}"; do
     fsize=$size
     [ "$target" = memfs ] || [ "$target" = fusefs-small ] && fsize=$small
@@ -196,6 +197,7 @@ unit() { case "$1" in seq-*) echo MiB/s ;; meta) echo ops/s ;; *) echo IOPS ;; e
 
 echo
 echo "fusefs benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r); files $size (MemoryFS and fusefs-small: $small); random jobs ${runtime}s, 4 KiB O_DIRECT; meta: $meta_files files x create+stat+unlink"
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes the figures noisy)"
 printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %10s %10s %10s %10s | %10s\n' \
     job unit fusefs noop tmpfs fusefs-small memfs "fs/noop" "fs/tmpfs" "fs-s/memfs" \
     "cpu fusefs" "cpu noop" "cpu fs-s" "cpu memfs" "fusefs/req"
