@@ -17,12 +17,15 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
 
 #ifndef FALLOC_FL_WRITE_ZEROES
 #define FALLOC_FL_WRITE_ZEROES 0x80	/* Linux 6.17; Debian 12's headers lack it */
@@ -778,6 +781,120 @@ static void test_unsupported_modes(void)
 	unlink(path);
 }
 
+/* Adds (on) or removes (!on) inode flags (chattr) of fd, keeping the others (ext4's extent
+ * flag must stay). Returns 0, or the errno when the filesystem has no inode flags. */
+static int change_inode_flags(int fd, int flag, int on)
+{
+	int flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+		return errno;
+	flags = on ? flags | flag : flags & ~flag;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0 ? 0 : errno;
+}
+
+/*
+ * chattr +a allows only mode 0 and KEEP_SIZE; chattr +i refuses everything to an fd opened
+ * before the flag was set. Skipped where FS_IOC_SETFLAGS is not supported (FUSE forwards it to
+ * the daemon, which may not implement inode flags).
+ */
+static void test_inode_flags(void)
+{
+	struct {
+		int flag;
+		int mode;
+		const int *want;
+		const char *what;
+	} cases[] = {
+		{ FS_APPEND_FL, 0, SET(0), "append-only, mode 0" },
+		{ FS_APPEND_FL, FALLOC_FL_KEEP_SIZE, SET(0), "append-only, KEEP_SIZE" },
+		{ FS_APPEND_FL, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, SET(EPERM),
+		  "append-only, PUNCH_HOLE" },
+		/* The VFS checks the flag before the filesystem's modes, where it knows the flag
+		 * (not on FUSE: there an unsupported mode is refused first). */
+		{ FS_APPEND_FL, FALLOC_FL_ZERO_RANGE, have_zero ? SET(EPERM) : SET(EPERM, EOPNOTSUPP),
+		  "append-only, ZERO_RANGE" },
+		{ FS_APPEND_FL, FALLOC_FL_COLLAPSE_RANGE,
+		  have_collapse ? SET(EPERM) : SET(EPERM, EOPNOTSUPP), "append-only, COLLAPSE_RANGE" },
+		{ FS_APPEND_FL, FALLOC_FL_INSERT_RANGE,
+		  have_collapse ? SET(EPERM) : SET(EPERM, EOPNOTSUPP), "append-only, INSERT_RANGE" },
+		{ FS_IMMUTABLE_FL, 0, SET(EPERM), "immutable, mode 0" },
+		{ FS_IMMUTABLE_FL, FALLOC_FL_KEEP_SIZE, SET(EPERM), "immutable, KEEP_SIZE" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		start_test("fallocate(0x%x, 4096, 4096) on a file with chattr %s", cases[i].mode,
+			   cases[i].what);
+		char *path = next_path();
+		int fd = make_file(path, 8 * BS);
+		if (fd == -1)
+			continue;
+		int e = change_inode_flags(fd, cases[i].flag, 1);
+		if (e == ENOTTY || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL) {
+			skip_test("FS_IOC_SETFLAGS is not supported here");
+		} else if (e != 0) {
+			fail("ioctl(FS_IOC_SETFLAGS, 0x%x): %s", cases[i].flag, strerror(e));
+		} else {
+			if (expect_fallocate(fd, cases[i].mode, BS, BS, cases[i].want) == 0)
+				success();
+			if ((e = change_inode_flags(fd, cases[i].flag, 0)) != 0)
+				fprintf(stderr, "clearing the inode flags of %s: %s\n", path, strerror(e));
+		}
+		close(fd);
+		unlink(path);
+	}
+}
+
+/*
+ * A request larger than the free space fails with ENOSPC, and after the file is removed the
+ * free space is back: a failed allocation must not leak blocks. ext4 keeps a partial allocation
+ * (and may advance i_size to it) until then, XFS and tmpfs undo it; both are accepted.
+ */
+static void test_enospc(void)
+{
+	struct statvfs before, after;
+	start_test("fallocate(0) of more than the free space fails with ENOSPC and leaks no blocks");
+	char *path = next_path();
+	int fd = make_file(path, BS);
+	if (fd == -1)
+		return;
+	if (fsync(fd) == -1 || fstatvfs(fd, &before) == -1) {
+		PERROR("fsync/fstatvfs");
+		close(fd);
+		return;
+	}
+	/* f_bfree, not f_bavail: root may use the blocks reserved for it. */
+	off_t free_bytes = (off_t) before.f_bfree * before.f_frsize;
+	off_t margin = (off_t) before.f_blocks * before.f_frsize / 10;
+	off_t want = free_bytes + (margin > (64 << 20) ? margin : (64 << 20));
+	if (expect_fallocate(fd, 0, 0, want, SET(ENOSPC)) == -1) {
+		close(fd);
+		unlink(path);
+		return;
+	}
+	off_t size = file_size(fd);
+	close(fd);
+	if (unlink(path) == -1) {
+		PERROR("unlink");
+		return;
+	}
+	sync();
+	if (statvfs(dir, &after) == -1) {
+		PERROR("statvfs");
+		return;
+	}
+	/* Slack: 1% of the filesystem for metadata and deferred frees. */
+	long long slack = before.f_blocks / 100;
+	long long lost = (long long) before.f_bfree - (long long) after.f_bfree;
+	fprintf(stderr, "      free blocks: %llu before, %llu after (size after the failed call %lld)\n",
+		(unsigned long long) before.f_bfree, (unsigned long long) after.f_bfree,
+		(long long) size);
+	if (lost > slack)
+		fail("free blocks after removing the file: expected >= %lld (before %llu, slack %lld), "
+		     "got %llu", (long long) before.f_bfree - slack,
+		     (unsigned long long) before.f_bfree, slack, (unsigned long long) after.f_bfree);
+	else
+		success();
+}
+
 int main(int argc, char **argv)
 {
 	int need_zero = 0, need_collapse = 0, opt;
@@ -816,6 +933,7 @@ int main(int argc, char **argv)
 	test_errors_special();
 	test_errors_shift();
 	test_errors_rlimit();
+	test_inode_flags();
 	test_allocate();
 	test_keep_size();
 	test_zeroing(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, "PUNCH_HOLE|KEEP_SIZE", BS + 100,
@@ -838,5 +956,6 @@ int main(int argc, char **argv)
 	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS);
 	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS);
 	test_unsupported_modes();
+	test_enospc();
 	return fst_finish("test_fallocate");
 }
