@@ -38,7 +38,14 @@ final class MetadataWriter {
     private void run(int state) throws IOException {
         fs.ns.ns.writeLock().lock();
         try {
-            byte[][] table = new byte[(int) sb.itableBlocks][];
+            long highest = 0;
+            for (Inode i : fs.inodes.all()) {
+                highest = Math.max(highest, i.ino);
+            }
+            // Blocks once written stay part of the table, so that freed inodes are zeroed on the device.
+            sb.itableUsed = Math.max(sb.itableUsed, (highest + Superblock.INODES_PER_BLOCK - 1)
+                    / Superblock.INODES_PER_BLOCK);
+            byte[][] table = new byte[(int) sb.itableUsed][];
             for (int k = 0; k < table.length; k++) {
                 table[k] = new byte[BlockIo.BLOCK_SIZE];
             }

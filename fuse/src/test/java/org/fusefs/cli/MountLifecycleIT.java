@@ -109,10 +109,16 @@ class MountLifecycleIT {
             assertEquals(0, owner.status(), owner.output());
             assertFalse(owner.output().isBlank(), "empty page_owner report");
 
+            try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true); // clean pages: a memory failure drops them and the data is re-read
+            }
             assertArrayEquals(data, Files.readAllBytes(f)); // cache the pages
             var poison = Cli.run("hwpoison", f.toString(), "4096");
             assertEquals(0, poison.status(), poison.output());
             assertTrue(poison.output().contains("memory failure on pfn"), poison.output());
+            assertArrayEquals(data, Files.readAllBytes(f), "a clean page lost to memory failure is read again");
+            var again = Cli.run("stat", mp.toString());
+            assertTrue(again.output().contains("memory_failure_dropped 1"), again.output());
 
             var u = Cli.run("umount", mp.toString());
             assertEquals(0, u.status(), u.output());

@@ -301,6 +301,12 @@ public final class AddressSpace implements PageMapping {
     Page findOrCreateLocked(long index) throws IOException {
         for (;;) {
             Page p = findLockPage(index);
+            if (p != null && p.test(PageFlag.HWPOISON)) {
+                // Poisoned and not yet taken out by the handler (which waits for this lock): do
+                // its work now and use a fresh frame.
+                PageFailure.dropLocked(this, p);
+                continue;
+            }
             if (p != null) {
                 return p;
             }
@@ -321,7 +327,6 @@ public final class AddressSpace implements PageMapping {
     /** Returns page {@code index} locked and uptodate, reading it if needed. */
     Page readLockedPage(long index) throws IOException {
         Page p = findOrCreateLocked(index);
-        checkPoison(p);
         if (p.test(PageFlag.UPTODATE)) {
             return p;
         }
@@ -335,17 +340,6 @@ public final class AddressSpace implements PageMapping {
         p.set(PageFlag.UPTODATE);
         cache.misses.increment();
         return p;
-    }
-
-    /**
-     * Fails I/O on a locked page whose frame is poisoned but not yet taken out by the memory
-     * failure handler (which waits for this page lock); unlocks it first.
-     */
-    static void checkPoison(Page p) throws IOException {
-        if (p.test(PageFlag.HWPOISON)) {
-            PageWait.unlock(p);
-            throw new IOException("memory failure (hwpoison) on page " + p.index() + " of " + p.mapping().describe());
-        }
     }
 
     /** Sets PG_dirty on a locked page and tags it ({@code folio_mark_dirty}). */

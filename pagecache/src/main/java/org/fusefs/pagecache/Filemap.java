@@ -57,7 +57,16 @@ final class Filemap {
                     buf.position(bufPos);
                 }
             }
-            Page locked = as.readLockedPage(index);
+            Page locked;
+            try {
+                locked = as.readLockedPage(index);
+            } catch (IOException e) {
+                // As filemap_read: a short count if anything was read, the error otherwise.
+                if (done > 0) {
+                    return done;
+                }
+                throw e;
+            }
             try {
                 copyOut(locked, po, n, kind, addr + done, arr, off + done, buf);
             } finally {
@@ -80,7 +89,16 @@ final class Filemap {
             long index = p >>> Page.SHIFT;
             int po = (int) p & (Page.SIZE - 1);
             int n = Math.min(Page.SIZE - po, len - done);
-            Page page = writeBegin(as, index, po, n, iSize);
+            Page page;
+            try {
+                page = writeBegin(as, index, po, n, iSize);
+            } catch (IOException e) {
+                // As generic_perform_write: what was copied counts; the error only if nothing was.
+                if (done > 0) {
+                    return done;
+                }
+                throw e;
+            }
             try {
                 copyIn(page, po, n, kind, addr + done, arr, off + done, buf);
                 zeroPastEof(page, index, po, n, iSize);
@@ -104,7 +122,6 @@ final class Filemap {
      */
     private static Page writeBegin(AddressSpace as, long index, int po, int n, long iSize) throws IOException {
         Page page = as.findOrCreateLocked(index);
-        AddressSpace.checkPoison(page);
         if (page.test(PageFlag.UPTODATE) || n == Page.SIZE) {
             return page;
         }

@@ -21,7 +21,7 @@ import org.fusefs.memory.page.Page;
  * counters are atomic.
  */
 public final class PageCache implements AutoCloseable {
-    private static final int OOM_ROUNDS = 200;
+    private static final long OOM_WAIT_NANOS = 10_000_000_000L;
 
     private final PhysicalMemory memory;
     private final PageCacheConfig config;
@@ -91,6 +91,19 @@ public final class PageCache implements AutoCloseable {
         return reclaim.reclaim(nrPages);
     }
 
+    /**
+     * Drops every clean, unmapped, unlocked cached page ({@code echo 1 > drop_caches}); dirty
+     * pages stay (call {@link #syncAll} first to drop them too). Returns pages dropped.
+     */
+    public long dropCaches() {
+        long total = 0;
+        long n;
+        while ((n = reclaim.reclaim(Long.MAX_VALUE)) > 0) {
+            total += n;
+        }
+        return total;
+    }
+
     /** A snapshot of the figures. */
     public PageCacheStats stats() {
         return new PageCacheStats(nrCached.get(), nrDirty.get(), nrWriteback.get(), reclaimed.get(),
@@ -116,22 +129,25 @@ public final class PageCache implements AutoCloseable {
         if (free < memory.lowWatermarkPages()) {
             reclaim.reclaim(memory.highWatermarkPages() - free);
         }
-        for (int round = 0; ; round++) {
+        long stuckSince = 0;
+        for (;;) {
             Page p = memory.allocPage(MigrateType.MOVABLE);
             if (p != null) {
                 return p;
             }
-            if (reclaim.reclaim(32) > 0) {
+            if (reclaim.reclaim(32) > 0 || writeback.writebackForReclaim()) {
+                stuckSince = 0;
                 continue;
             }
-            if (writeback.writebackForReclaim()) {
-                continue;
-            }
-            if (round >= OOM_ROUNDS) {
+            // Nothing clean, nothing dirty we could lock, nothing in flight: pages are pinned
+            // (locked, mapped) by others for now. Give them time, then report.
+            long now = System.nanoTime();
+            if (stuckSince == 0) {
+                stuckSince = now;
+            } else if (now - stuckSince > OOM_WAIT_NANOS) {
                 throw new IOException("page cache: no free page and nothing reclaimable among "
                         + nrCached.get() + " cached pages (" + memory.nrFreePages() + " free)");
             }
-            Thread.onSpinWait();
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {

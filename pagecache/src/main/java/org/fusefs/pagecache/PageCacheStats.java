@@ -7,8 +7,8 @@ package org.fusefs.pagecache;
  * @param dirty dirty pages ({@code nr_dirty})
  * @param writeback pages under writeback ({@code nr_writeback})
  * @param reclaimed pages reclaimed since start ({@code pgsteal})
- * @param hits buffered reads served from an uptodate cached page
- * @param misses buffered reads that had to read the page first
+ * @param hits pages that buffered reads found cached and uptodate (counted per page touched)
+ * @param misses pages that buffered I/O had to read from the owner first ({@code readPage} calls)
  * @param writtenBack pages written back since start
  * @param writebackErrors failed {@code writePages} calls
  * @param throttled times a writer waited for writeback ({@code balance_dirty_pages})

@@ -34,6 +34,16 @@ final class PageFailure {
             PageWait.unlock(p);
             return MfResult.IGNORED;
         }
+        dropLocked(as, p);
+        return MfResult.RECOVERED;
+    }
+
+    /**
+     * Takes a locked, poisoned page out of its address space for good and unlocks it; records
+     * EIO if its data was dirty. Also used by I/O that meets a poisoned page before the handler
+     * got to it.
+     */
+    static void dropLocked(AddressSpace as, Page p) {
         PageWait.waitOnWriteback(p);
         boolean dirty = p.test(PageFlag.DIRTY);
         as.removeLockedPage(p);
@@ -44,6 +54,5 @@ final class PageFailure {
             as.errseq.set(Errno.EIO);
         }
         as.cache().poisoned.incrementAndGet();
-        return MfResult.RECOVERED;
     }
 }

@@ -47,7 +47,7 @@ final class Reclaim implements Shrinker {
         // Scan in proportion to the request (as the kernel's scan priority does), and each page
         // about twice at most: once to clear PG_referenced, once to free. A list full of dirty
         // pages must not be walked whole for every page an allocation needs.
-        long budget = Math.min(2 * cache.lru.size() + BATCH, Math.max(8 * nrPages, 256));
+        long budget = Math.min(2 * cache.lru.size() + BATCH, Math.max(nrPages > (1L << 40) ? nrPages : 8 * nrPages, 256));
         while (freed < nrPages && budget > 0) {
             int n = cache.lru.isolate(batch, (int) Math.min(BATCH, budget));
             if (n == 0) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.fusefs.uapi.Errno;
 
 /**
  * Background writeback and writer throttling of one page cache ({@code fs/fs-writeback.c},
@@ -197,19 +198,22 @@ final class Writeback {
 
     /**
      * For an allocation that found nothing clean to reclaim: writes back a slice of the oldest
-     * dirty file in the calling thread, or waits a little for writeback under way. Returns false
-     * when there is nothing dirty anywhere and nothing under writeback.
+     * dirty files in the calling thread, skipping locked pages (reclaim never sleeps on a page
+     * lock: the allocating thread may be inside an owner's {@code writePages}), or waits a little
+     * for writeback under way. Returns false when it could do nothing and nothing is in flight.
      */
     boolean writebackForReclaim() {
-        AddressSpace as;
+        List<AddressSpace> dirty;
         boolean busy;
         synchronized (lock) {
-            as = dirtyList.peekFirst();
+            dirty = new ArrayList<>(dirtyList);
             busy = !inFlight.isEmpty();
         }
-        if (as != null) {
-            WritebackBatch.writeRange(as, 0, Long.MAX_VALUE, true, config.writebackBatch());
-            return true;
+        Errno[] ignored = new Errno[1];
+        for (AddressSpace as : dirty) {
+            if (WritebackBatch.run(as, 0, Long.MAX_VALUE, false, config.writebackBatch(), ignored) > 0) {
+                return true;
+            }
         }
         if (busy || cache.nrWritebackPages() > 0) {
             synchronized (throttle) {

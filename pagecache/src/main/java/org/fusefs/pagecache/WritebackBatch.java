@@ -24,6 +24,8 @@ final class WritebackBatch {
     private final long[] generations;
     private int size;
     private long lastGathered;
+    // Pages the last submit handed to writePages.
+    private int submitted;
 
     WritebackBatch(AddressSpace as, int capacity) {
         this.as = as;
@@ -70,6 +72,7 @@ final class WritebackBatch {
     Errno submit(boolean sync) {
         PageCache cache = as.cache();
         List<Page> locked = new ArrayList<>(size);
+        submitted = 0;
         // Ascending index order: the only place several page locks are held at once.
         for (int i = 0; i < size; i++) {
             Page p = sync ? as.findLockPage(indexes[i]) : tryLockAt(indexes[i]);
@@ -95,6 +98,7 @@ final class WritebackBatch {
         if (locked.isEmpty()) {
             return null;
         }
+        submitted = locked.size();
         Errno err = null;
         try {
             as.ops().writePages(as, locked);
@@ -136,8 +140,14 @@ final class WritebackBatch {
      * (rounded up to a batch). Returns the first errno met, or {@code null}.
      */
     static Errno writeRange(AddressSpace as, long first, long last, boolean sync, long maxPages) {
+        Errno[] err = new Errno[1];
+        run(as, first, last, sync, maxPages, err);
+        return err[0];
+    }
+
+    /** As {@link #writeRange}, but returns how many pages were handed to {@code writePages}. */
+    static long run(AddressSpace as, long first, long last, boolean sync, long maxPages, Errno[] firstErr) {
         WritebackBatch b = new WritebackBatch(as, as.cache().config().writebackBatch());
-        Errno firstErr = null;
         long cursor = first;
         long written = 0;
         while (written < maxPages && cursor <= last) {
@@ -147,15 +157,15 @@ final class WritebackBatch {
             }
             long lastSeen = b.lastGathered();
             Errno e = b.submit(sync);
-            if (e != null && firstErr == null) {
-                firstErr = e;
+            if (e != null && firstErr[0] == null) {
+                firstErr[0] = e;
             }
-            written += b.size();
+            written += b.submitted;
             if (lastSeen == Long.MAX_VALUE) {
                 break;
             }
             cursor = lastSeen + 1;
         }
-        return firstErr;
+        return written;
     }
 }

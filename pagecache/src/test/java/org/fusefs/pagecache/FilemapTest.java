@@ -163,6 +163,24 @@ class FilemapTest {
         }
     }
 
+    @Test
+    void anErrorAfterSomeBytesGivesAShortCount() throws IOException {
+        try (Fixture f = new Fixture()) {
+            TestStore store = new TestStore();
+            AddressSpace as = f.cache.newAddressSpace(store, "short");
+            long size = 3 * Page.SIZE;
+            byte[] got = new byte[(int) size];
+            // Page 0 cached; reading page 1 fails.
+            as.read(0, got, 0, Page.SIZE, size);
+            store.failReads.set(1);
+            assertEquals(Page.SIZE, as.read(0, got, 0, got.length, size));
+            // A write that must read page 2 first (partial, inside the file) stops after page 1.
+            store.failReads.set(1);
+            assertEquals(Page.SIZE + 100, as.write(Page.SIZE - 100, filled(Page.SIZE + 200, (byte) 1), 0,
+                    Page.SIZE + 200, size));
+        }
+    }
+
     static byte[] filled(int n, byte b) {
         byte[] a = new byte[n];
         Arrays.fill(a, b);

@@ -58,6 +58,31 @@ class MemoryFailureTest {
     }
 
     @Test
+    void ioMeetingAPoisonedPageBeforeTheHandlerDropsItAndGoesOn() throws IOException {
+        try (Fixture f = new Fixture()) {
+            TestStore store = new TestStore();
+            store.blocks.put(0L, filled(Page.SIZE, (byte) 4));
+            AddressSpace as = f.cache.newAddressSpace(store, "race");
+            Errseq.Cursor c = as.sampleErrseq();
+            byte[] b = new byte[Page.SIZE];
+            as.read(0, b, 0, Page.SIZE, 2 * Page.SIZE);
+            as.write(Page.SIZE, filled(Page.SIZE, (byte) 9), 0, Page.SIZE, 2 * Page.SIZE);
+            // The flag is set but the handler has not run yet (poison() does both in one call).
+            Page clean = as.findPage(0);
+            Page dirty = as.findPage(1);
+            clean.set(PageFlag.HWPOISON);
+            dirty.set(PageFlag.HWPOISON);
+            as.read(0, b, 0, Page.SIZE, 2 * Page.SIZE);
+            assertArrayEquals(filled(Page.SIZE, (byte) 4), b, "read from the device again");
+            assertTrue(as.findPage(0) != clean);
+            as.write(Page.SIZE, filled(10, (byte) 7), 0, 10, 2 * Page.SIZE);
+            assertTrue(as.findPage(1) != dirty);
+            assertEquals(2, f.cache.stats().poisoned());
+            assertThrows(WritebackException.class, () -> as.fsync(0, Long.MAX_VALUE, c), "lost dirty data reported");
+        }
+    }
+
+    @Test
     void aMappedPageIsUnmappedFirst() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();

@@ -151,4 +151,20 @@ class ReclaimTest {
             assertEquals(0, cold.nrPages());
         }
     }
+
+    @Test
+    void dropCachesLeavesDirtyPages() throws IOException {
+        try (Fixture f = new Fixture()) {
+            AddressSpace as = f.cache.newAddressSpace(new TestStore(), "drop");
+            byte[] b = new byte[Page.SIZE];
+            for (int i = 0; i < 100; i++) {
+                as.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 20);
+                as.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 20);
+            }
+            as.write(0, b, 0, 10, 1 << 20);
+            assertEquals(99, f.cache.dropCaches());
+            assertEquals(1, as.nrPages());
+            assertEquals(1, f.cache.stats().cached());
+        }
+    }
 }

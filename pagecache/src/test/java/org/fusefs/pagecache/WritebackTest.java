@@ -141,7 +141,8 @@ class WritebackTest {
         try (Fixture f = new Fixture(64L << 20, cfg)) {
             long limit = f.cache.stats().dirtyLimit();
             TestStore store = new TestStore();
-            store.writeDelayMillis = 1;
+            // A slow device (5 ms per 32 pages) so that the writer surely outruns writeback.
+            store.writeDelayMillis = 5;
             AddressSpace as = f.cache.newAddressSpace(store, "throttle");
             AtomicLong maxDirty = new AtomicLong();
             byte[] chunk = filled(Page.SIZE, (byte) 5);

@@ -59,6 +59,10 @@ public final class PageCacheBenchmark {
                 for (long i = 0; i < FILE_PAGES; i++) {
                     as.read(i * Page.SIZE, dst, Page.SIZE, size);
                 }
+                Page[] frames = new Page[(int) FILE_PAGES];
+                for (int i = 0; i < FILE_PAGES; i++) {
+                    frames[i] = as.findPage(i);
+                }
                 System.out.printf("page cache benchmark: %d cached pages (%d MiB), %.1f s per figure, best of %d rounds, one thread%n",
                         as.nrPages(), size >> 20, seconds, ROUNDS);
                 lookups(as, nanos / 2); // warm-up
@@ -67,23 +71,21 @@ public final class PageCacheBenchmark {
                     lps = Math.max(lps, lookups(as, nanos / ROUNDS));
                 }
                 System.out.printf("page lookups:            %8.1f M/s  (aim >= 20 M/s)%n", lps / 1e6);
-                for (int len : new int[] {4096, 128 << 10}) {
-                    reads(as, dst, len, size, nanos / 2);
-                    memcpy(src, dst, len, nanos / 2);
-                    memcpyWalk(big, size, dst, len, nanos / 2);
-                    double r = 0;
-                    double m = 0;
-                    double w = 0;
-                    // Interleaved rounds, best of each: the machine is shared, a round may lose the CPU.
-                    for (int k = 0; k < ROUNDS; k++) {
-                        r = Math.max(r, reads(as, dst, len, size, nanos / ROUNDS));
-                        m = Math.max(m, memcpy(src, dst, len, nanos / ROUNDS));
-                        w = Math.max(w, memcpyWalk(big, size, dst, len, nanos / ROUNDS));
+                int ascending = 0;
+                int descending = 0;
+                for (int i = 1; i < FILE_PAGES; i++) {
+                    ascending += frames[i].pfn() == frames[i - 1].pfn() + 1 ? 1 : 0;
+                    descending += frames[i].pfn() == frames[i - 1].pfn() - 1 ? 1 : 0;
+                }
+                // Frame order decides how well the CPU prefetches across page boundaries.
+                System.out.printf("frame of file page i+1 right after that of page i: %.0f%%, right before: %.0f%%%n",
+                        100.0 * ascending / (FILE_PAGES - 1), 100.0 * descending / (FILE_PAGES - 1));
+                // The whole file (DRAM-bound: larger than the CPU caches) and its first MiB (cache-hot).
+                for (long ws : new long[] {size, 1L << 20}) {
+                    System.out.printf("-- reads cycling over %d KiB of the file%n", ws >> 10);
+                    for (int len : new int[] {4096, 128 << 10}) {
+                        readFigure(as, frames, (int) (ws / Page.SIZE), dst, src, big, len, ws, nanos);
                     }
-                    System.out.printf("buffered read %7s: %6.2f GB/s | memcpy %7s hot buffer: %6.2f GB/s (%3.0f%%)"
-                            + " | memcpy %7s walking %d MiB: %6.2f GB/s (%3.0f%%)%n",
-                            human(len), r / 1e9, human(len), m / 1e9, 100 * r / m, human(len), size >> 20,
-                            w / 1e9, 100 * r / w);
                 }
                 System.out.print(cache.stats().render());
             } finally {
@@ -92,6 +94,29 @@ public final class PageCacheBenchmark {
                 IO.freeMemory(big);
             }
         }
+    }
+
+    private static void readFigure(AddressSpace as, Page[] frames, int nFrames, long dst, long src, long big,
+            int len, long ws, long nanos) throws IOException {
+        reads(as, dst, len, ws, nanos / 2);
+        memcpy(src, dst, len, nanos / 2);
+        memcpyWalk(big, ws, dst, len, nanos / 2);
+        frameCopies(frames, nFrames, dst, len, nanos / 2);
+        double r = 0;
+        double m = 0;
+        double w = 0;
+        double f = 0;
+        // Interleaved rounds, best of each: the machine is shared, a round may lose the CPU.
+        for (int k = 0; k < ROUNDS; k++) {
+            r = Math.max(r, reads(as, dst, len, ws, nanos / ROUNDS));
+            m = Math.max(m, memcpy(src, dst, len, nanos / ROUNDS));
+            w = Math.max(w, memcpyWalk(big, ws, dst, len, nanos / ROUNDS));
+            f = Math.max(f, frameCopies(frames, nFrames, dst, len, nanos / ROUNDS));
+        }
+        System.out.printf("buffered read %7s: %6.2f GB/s | memcpy %7s: %6.2f GB/s from one hot buffer (read at %3.0f%%),"
+                + " %6.2f GB/s walking %d KiB (%3.0f%%), %6.2f GB/s page by page over the same frames (%3.0f%%)%n",
+                human(len), r / 1e9, human(len), m / 1e9, 100 * r / m, w / 1e9, ws >> 10, 100 * r / w,
+                f / 1e9, 100 * r / f);
     }
 
     private static double lookups(AddressSpace as, long nanos) {
@@ -164,6 +189,27 @@ public final class PageCacheBenchmark {
             if (pos + len > size) {
                 pos = 0;
             }
+            if ((++iter & 63) == 0 && System.nanoTime() > end) {
+                break;
+            }
+        }
+        return bytes * 1e9 / (System.nanoTime() - start);
+    }
+
+    /** The floor for a page cache over scattered frames: one native copy per page, nothing else. */
+    private static double frameCopies(Page[] frames, int nFrames, long dst, int len, long nanos) {
+        long bytes = 0;
+        int next = 0;
+        int perRead = len / Page.SIZE;
+        long start = System.nanoTime();
+        long end = start + nanos;
+        int iter = 0;
+        while (true) {
+            for (int k = 0; k < perRead; k++) {
+                frames[next].copyTo(0, dst + (long) k * Page.SIZE, Page.SIZE);
+                next = next + 1 == nFrames ? 0 : next + 1;
+            }
+            bytes += len;
             if ((++iter & 63) == 0 && System.nanoTime() > end) {
                 break;
             }
