@@ -640,13 +640,16 @@ static void test_shift(int mode, off_t pages, off_t off, off_t len)
  * Another process maps the 8-page file MAP_SHARED, reads every page and dirties one byte at
  * 5 * BS + 7 without msync. This process then collapses or inserts one page at shift_off.
  * The other process must see the shifted data, including its own byte at the new offset.
+ * With via_link the other process maps the file through a hard link: FUSE without use_ino
+ * gives each name its own node, so invalidating only the name that was shifted is not enough.
  */
-static void test_shift_mapped(int mode, off_t shift_off)
+static void test_shift_mapped(int mode, off_t shift_off, int via_link)
 {
 	const char *name = mode == FALLOC_FL_COLLAPSE_RANGE ? "COLLAPSE_RANGE" : "INSERT_RANGE";
 	const off_t pages = 8, size = pages * BS, dirty = 5 * BS + 7;
-	start_test("fallocate(%s, %lld, 4096) while another process maps the file MAP_SHARED "
-		   "with a dirty byte at %lld", name, (long long) shift_off, (long long) dirty);
+	start_test("fallocate(%s, %lld, 4096) while another process maps the file%s MAP_SHARED "
+		   "with a dirty byte at %lld", name, (long long) shift_off,
+		   via_link ? " through a hard link" : "", (long long) dirty);
 	if (!have_collapse) {
 		skip_test("COLLAPSE_RANGE / INSERT_RANGE are refused here (EOPNOTSUPP is checked separately)");
 		return;
@@ -655,6 +658,21 @@ static void test_shift_mapped(int mode, off_t shift_off)
 	int fd = make_file(path, size);
 	if (fd == -1)
 		return;
+	char map_path[4096];
+	snprintf(map_path, sizeof(map_path), "%s", path);
+	if (via_link) {
+		snprintf(map_path, sizeof(map_path), "%s.link", path);
+		unlink(map_path);
+		if (link(path, map_path) == -1) {
+			if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP)
+				skip_test("hard links are not supported here");
+			else
+				PERROR("link");
+			close(fd);
+			unlink(path);
+			return;
+		}
+	}
 	off_t new_size;
 	unsigned char *expected = shifted(pages, mode, shift_off, BS, &new_size);
 	off_t moved = mode == FALLOC_FL_COLLAPSE_RANGE ? dirty - BS : dirty + BS;
@@ -671,11 +689,11 @@ static void test_shift_mapped(int mode, off_t shift_off)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c = 0;
-		int cfd = open(path, O_RDWR);
+		int cfd = open(map_path, O_RDWR);
 		unsigned char *map = cfd == -1 ? MAP_FAILED :
 			mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
 		if (map == MAP_FAILED) {
-			fprintf(stderr, "child: open/mmap %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "child: open/mmap %s: %s\n", map_path, strerror(errno));
 			_exit(2);
 		}
 		unsigned char *before = pattern_buf(size);
@@ -731,6 +749,8 @@ out:
 	free(expected);
 	close(fd);
 	unlink(path);
+	if (via_link)
+		unlink(map_path);
 }
 
 static void test_unsupported_modes(void)
@@ -953,8 +973,10 @@ int main(int argc, char **argv)
 	test_shift(FALLOC_FL_INSERT_RANGE, 8, 2 * BS, BS);
 	test_shift(FALLOC_FL_INSERT_RANGE, 8, 0, 2 * BS);
 	test_shift(FALLOC_FL_INSERT_RANGE, 16, 15 * BS, 4 * BS);
-	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS);
-	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS);
+	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS, 0);
+	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS, 0);
+	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS, 1);
+	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS, 1);
 	test_unsupported_modes();
 	test_enospc();
 	return fst_finish("test_fallocate");
