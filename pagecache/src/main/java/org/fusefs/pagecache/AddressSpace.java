@@ -328,6 +328,7 @@ public final class AddressSpace implements PageMapping {
     Page readLockedPage(long index) throws IOException {
         Page p = findOrCreateLocked(index);
         if (p.test(PageFlag.UPTODATE)) {
+            cache.hits.increment();
             return p;
         }
         try {

@@ -37,7 +37,12 @@ final class Reclaim implements Shrinker {
     @Override
     public long shrink(long nrPages, int order) {
         long freed = order > 0 ? reclaimBlocks(nrPages, order) : 0;
-        return freed + (freed < nrPages ? reclaim(nrPages - freed) : 0);
+        freed += freed < nrPages ? reclaim(nrPages - freed) : 0;
+        if (freed < nrPages && cache.nrDirtyPages() > 0) {
+            // Dirty pages cannot be freed now; have them written so that they can be soon.
+            cache.writeback.wakeForReclaim();
+        }
+        return freed;
     }
 
     /** Frees up to {@code nrPages} clean pages in LRU order; returns how many were freed. */
