@@ -12,7 +12,8 @@
 #   BENCH_RUNTIME=10      seconds of each random job (time based)
 #   BENCH_META_FILES=10000
 #   BENCH_TARGETS="fusefs noop tmpfs memfs fusefs-small"
-#   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh)
+#   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh);
+#                         FUSEFS_MOUNT_OPTS defaults to "--size 3G" here
 #
 # Method: after an untimed 3 s warm-up per mount (JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
 # (the write ends with fsync); random jobs with 4 KiB blocks and O_DIRECT, so every fio I/O is
@@ -23,6 +24,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 export FUSEFS_ROOT=$(cd "$here/../.." && pwd)
+# The fusefs RAM disk must hold the 1 GiB file (default RAM disk: 1G).
+export FUSEFS_MOUNT_OPTS=${FUSEFS_MOUNT_OPTS:---size 3G}
 . "$here/../src/test/sh/lib.sh"
 
 size=${BENCH_SIZE:-1g}
@@ -98,6 +101,11 @@ cpu_ticks() {
     sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# FUSE requests served so far, from the daemon's own counter (./fusefs stat); empty if unknown.
+fusefs_requests() {
+    $FUSEFS_CLI stat "$1" 2>/dev/null | awk '$1 == "requests" { print $2; exit }'
+}
+
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 # Runs one job on a mounted target; prints "VALUE IOS" (VALUE in the job's unit).
@@ -132,7 +140,8 @@ run_job() {
     }'
 }
 
-declare -A value cpu
+declare -A value cpu reqcpu
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for target in "${targets[@]}"; do
     fsize=$size
     [ "$target" = memfs ] || [ "$target" = fusefs-small ] && fsize=$small
@@ -150,6 +159,8 @@ for target in "${targets[@]}"; do
         --output=/dev/null || echo "run-bench: warm-up on $target failed" >&2
     rm -f "$mnt/warmup.dat"
     for job in "${jobs[@]}"; do
+        req_before=
+        [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")
         before=$(cpu_ticks "$pid")
         result=$(run_job "$job" "$mnt" "$fsize") || { echo "run-bench: $target $job failed" >&2; continue; }
         after=$(cpu_ticks "$pid")
@@ -159,7 +170,17 @@ for target in "${targets[@]}"; do
             cpu[$target:$job]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$ios" \
                 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
         fi
-        echo "run-bench: $target $job: $v (${cpu[$target:$job]:-n/a} µs CPU per I/O, $ios I/Os)" >&2
+        reqs=
+        if [ -n "$req_before" ]; then
+            req_after=$(fusefs_requests "$mnt")
+            reqs=$(( ${req_after:-0} - req_before ))
+            if [ "$reqs" -gt 0 ]; then
+                reqcpu[$target:$job]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$reqs" \
+                    'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+            fi
+        fi
+        echo "run-bench: $target $job: $v (${cpu[$target:$job]:-n/a} µs CPU per I/O, $ios I/Os;" \
+            "${reqs:-?} FUSE requests, ${reqcpu[$target:$job]:-n/a} µs CPU per request)" >&2
     done
     rm -f "$mnt/bench.dat"
     fs_umount "$mnt" >&2 || echo "run-bench: unmount of $target failed" >&2
@@ -176,19 +197,22 @@ unit() { case "$1" in seq-*) echo MiB/s ;; meta) echo ops/s ;; *) echo IOPS ;; e
 
 echo
 echo "fusefs benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r); files $size (MemoryFS and fusefs-small: $small); random jobs ${runtime}s, 4 KiB O_DIRECT; meta: $meta_files files x create+stat+unlink"
-printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %11s %11s %11s\n' \
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes the figures noisy)"
+printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %10s %10s %10s %10s | %10s\n' \
     job unit fusefs noop tmpfs fusefs-small memfs "fs/noop" "fs/tmpfs" "fs-s/memfs" \
-    "cpu fusefs" "cpu noop" "cpu memfs"
+    "cpu fusefs" "cpu noop" "cpu fs-s" "cpu memfs" "fusefs/req"
 for job in "${jobs[@]}"; do
-    printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %11s %11s %11s\n' \
+    printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %10s %10s %10s %10s | %10s\n' \
         "$job" "$(unit "$job")" "${value[fusefs:$job]:-n/a}" "${value[noop:$job]:-n/a}" \
         "${value[tmpfs:$job]:-n/a}" "${value[fusefs-small:$job]:-n/a}" "${value[memfs:$job]:-n/a}" \
         "$(ratio "${value[fusefs:$job]:-}" "${value[noop:$job]:-}" pct)" \
         "$(ratio "${value[fusefs:$job]:-}" "${value[tmpfs:$job]:-}" pct)" \
         "$(ratio "${value[fusefs-small:$job]:-}" "${value[memfs:$job]:-}" x)" \
-        "${cpu[fusefs:$job]:-n/a}" "${cpu[noop:$job]:-n/a}" "${cpu[memfs:$job]:-n/a}"
+        "${cpu[fusefs:$job]:-n/a}" "${cpu[noop:$job]:-n/a}" "${cpu[fusefs-small:$job]:-n/a}" \
+        "${cpu[memfs:$job]:-n/a}" "${reqcpu[fusefs:$job]:-n/a}"
 done
-echo "(cpu = daemon user+system CPU in µs per fio I/O: per 1 MiB for seq-*, per request for rand-*, per syscall for meta)"
+echo "(cpu = daemon user+system CPU in µs per fio I/O: per 1 MiB for seq-*, per request for rand-*, per syscall"
+echo " for meta; fusefs/req = the same CPU divided by the requests the fusefs daemon counted, ./fusefs stat)"
 
 echo
 echo "aims (issue 5):"

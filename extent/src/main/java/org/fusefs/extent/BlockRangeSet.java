@@ -4,43 +4,57 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A set of logical blocks kept as disjoint, coalesced ranges {@code [start, end)}.
+ * A set of logical blocks kept as disjoint, coalesced ranges {@code [start, end)}, with its size.
  *
- * <p>Used for an inode's pending blocks: data written into the page cache over unwritten extents
- * that writeback has not yet converted (what the kernel's extent status tree records). Not
- * thread-safe: guarded by the owning inode's {@code dataSem}.
+ * <p>Used for an inode's pending blocks (data in the page cache not yet reflected as written
+ * extents) and delayed blocks (reserved, not yet allocated): what the kernel's extent status tree
+ * records. Not thread-safe: guarded by the owning inode's {@code dataSem}.
  */
 final class BlockRangeSet {
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
+    private long size;
 
-    void add(long start, long end) {
+    /** Adds {@code [start, end)}; returns how many blocks were not members before. */
+    long add(long start, long end) {
         if (start >= end) {
-            return;
+            return 0;
         }
-        Map.Entry<Long, Long> prev = ranges.floorEntry(start);
-        if (prev != null && prev.getValue() >= start) {
-            start = prev.getKey();
-            end = Math.max(end, prev.getValue());
+        long before = count(start, end);
+        long s = start;
+        long e = end;
+        Map.Entry<Long, Long> prev = ranges.floorEntry(s);
+        if (prev != null && prev.getValue() >= s) {
+            s = prev.getKey();
+            e = Math.max(e, prev.getValue());
         }
-        Map.Entry<Long, Long> next = ranges.ceilingEntry(start);
-        while (next != null && next.getKey() <= end) {
-            end = Math.max(end, next.getValue());
+        Map.Entry<Long, Long> next = ranges.ceilingEntry(s);
+        while (next != null && next.getKey() <= e) {
+            e = Math.max(e, next.getValue());
             ranges.remove(next.getKey());
-            next = ranges.ceilingEntry(start);
+            next = ranges.ceilingEntry(s);
         }
-        ranges.put(start, end);
+        ranges.put(s, e);
+        long added = (end - start) - before;
+        size += added;
+        return added;
     }
 
-    void remove(long start, long end) {
+    /** Removes {@code [start, end)}; returns how many members were removed. */
+    long remove(long start, long end) {
         if (start >= end) {
-            return;
+            return 0;
+        }
+        long removed = count(start, end);
+        if (removed == 0) {
+            return 0;
         }
         Map.Entry<Long, Long> prev = ranges.lowerEntry(start);
         if (prev != null && prev.getValue() > start) {
             ranges.put(prev.getKey(), start);
             if (prev.getValue() > end) {
                 ranges.put(end, prev.getValue());
-                return;
+                size -= removed;
+                return removed;
             }
         }
         Map.Entry<Long, Long> e = ranges.ceilingEntry(start);
@@ -52,6 +66,21 @@ final class BlockRangeSet {
             }
             e = ranges.ceilingEntry(start);
         }
+        size -= removed;
+        return removed;
+    }
+
+    /** Number of members in {@code [start, end)}. */
+    long count(long start, long end) {
+        long n = 0;
+        Map.Entry<Long, Long> prev = ranges.lowerEntry(start);
+        if (prev != null && prev.getValue() > start) {
+            n += Math.min(end, prev.getValue()) - start;
+        }
+        for (Map.Entry<Long, Long> e : ranges.subMap(start, true, end, false).entrySet()) {
+            n += Math.min(end, e.getValue()) - e.getKey();
+        }
+        return n;
     }
 
     boolean contains(long b) {
@@ -74,11 +103,20 @@ final class BlockRangeSet {
         return e != null && e.getValue() > b ? e.getValue() : b;
     }
 
+    /** Number of members. */
+    long size() {
+        return size;
+    }
+
     boolean isEmpty() {
         return ranges.isEmpty();
     }
 
-    void clear() {
+    /** Removes everything; returns how many members there were. */
+    long clear() {
+        long n = size;
         ranges.clear();
+        size = 0;
+        return n;
     }
 }

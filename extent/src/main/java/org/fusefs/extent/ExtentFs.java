@@ -9,10 +9,7 @@ import org.fusefs.block.BlockDevice;
 import org.fusefs.extent.alloc.BlockAllocator;
 import org.fusefs.extent.alloc.NoSpaceException;
 import org.fusefs.memory.PhysicalMemory;
-import org.fusefs.memory.page.Page;
-import org.fusefs.memory.buddy.MigrateType;
 import org.fusefs.pagecache.AddressSpace;
-import org.fusefs.pagecache.DioArgs;
 import org.fusefs.pagecache.PageCache;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
@@ -33,7 +30,7 @@ import org.fusefs.uapi.OpenFlags;
  *       invalidate lock (Inode.invalidateLock: held shared by read, exclusive while pages are dropped
  *                        and extents edited, so a read cannot re-cache a page from a stale extent)
  *         page lock (the page cache's)
- *           Inode.dataSem (i_data_sem: extent tree and pending blocks; writeback and readpage take it)
+ *           Inode.dataSem (i_data_sem: extent tree, pending and delayed blocks; writeback and readpage take it)
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
  * Two inode locks are never held together except in rename under the namespace write lock.
@@ -195,7 +192,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (i.isReg()) {
             i.dataSem.readLock().lock();
             try {
-                blocks = i.extents.blocks() * (BS / 512);
+                blocks = (i.extents.blocks() + i.delayed.size()) * (BS / 512);
             } finally {
                 i.dataSem.readLock().unlock();
             }
@@ -229,6 +226,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         try {
             mapBlocks.free(i.extents.clear());
             i.pending.clear();
+            mapBlocks.dropDelayed(i, 0, Truncate.END_LBLK);
         } finally {
             i.dataSem.writeLock().unlock();
         }
@@ -371,7 +369,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public StatFs statfs() {
         checkMounted();
         long total = sb.blocksCount - sb.firstDataBlock;
-        long free = alloc.freeBlocks();
+        long free = alloc.unpromisedBlocks();
         long avail = alloc.availBlocks();
         long fsid = 0;
         for (int k = 0; k < 8; k++) {
@@ -422,6 +420,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public void release(OpenFile f) {
         OpenFileImpl of = (OpenFileImpl) f;
         Inode i = of.inode;
+        // The namespace lock keeps an eviction out of a metadata write in progress.
+        ns.ns.readLock().lock();
         i.lock.lock();
         try {
             if (of.released) {
@@ -432,6 +432,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             evictIfUnusedLocked(i);
         } finally {
             i.lock.unlock();
+            ns.ns.readLock().unlock();
         }
     }
 
@@ -616,53 +617,6 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             unmount();
         } catch (IOException e) {
             throw new IllegalStateException("unmount of " + io.device().name() + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Direct I/O through temporary pages of simulated memory: used for O_DIRECT opens. */
-    long directIO(Inode i, DioArgs.Rw rw, long pos, int len, long address, ByteBuffer buf) throws IOException {
-        int n = (len + BS - 1) / BS;
-        Page[] pages = new Page[n];
-        try {
-            for (int k = 0; k < n; k++) {
-                pages[k] = io.memory().allocPage(MigrateType.MOVABLE);
-                if (pages[k] == null) {
-                    throw new IOException("out of simulated memory for a direct I/O buffer");
-                }
-            }
-            if (rw == DioArgs.Rw.WRITE) {
-                copyBuffer(pages, len, address, buf, true);
-            }
-            long done = mappingOf(i).directIO(new DioArgs(rw, pages, 0, len, pos));
-            if (rw == DioArgs.Rw.READ) {
-                copyBuffer(pages, (int) done, address, buf, false);
-            }
-            return done;
-        } finally {
-            for (Page p : pages) {
-                if (p != null) {
-                    io.memory().freePages(p);
-                }
-            }
-        }
-    }
-
-    private static void copyBuffer(Page[] pages, int len, long address, ByteBuffer buf, boolean toPages) {
-        int done = 0;
-        for (int k = 0; done < len; k++) {
-            int c = Math.min(BS, len - done);
-            if (buf != null) {
-                if (toPages) {
-                    pages[k].copyFrom(buf, 0, c);
-                } else {
-                    pages[k].copyTo(0, buf, c);
-                }
-            } else if (toPages) {
-                pages[k].copyFrom(address + done, 0, c);
-            } else {
-                pages[k].copyTo(0, address + done, c);
-            }
-            done += c;
         }
     }
 }

@@ -129,18 +129,19 @@ final class Fallocate {
         assert i.lock.isHeldByCurrentThread();
         long end = off + len;
         boolean grows = !keep && end > i.size;
-        i.dataSem.readLock().lock();
-        long need;
-        try {
-            need = i.extents.holeBlocks(floorBlk(off), ceilBlk(end));
-        } finally {
-            i.dataSem.readLock().unlock();
-        }
-        if (need > fs.alloc.availBlocks()) {
-            throw new ErrnoException(Errno.ENOSPC, "preallocation of " + need + " blocks, "
-                    + fs.alloc.availBlocks() + " available");
-        }
         if (grows) {
+            // Check the space first: the tail must not be touched by a preallocation that fails.
+            i.dataSem.readLock().lock();
+            long need;
+            try {
+                need = MapBlocks.newBlocks(i, floorBlk(off), ceilBlk(end));
+            } finally {
+                i.dataSem.readLock().unlock();
+            }
+            if (need > fs.alloc.availBlocks()) {
+                throw new ErrnoException(Errno.ENOSPC, "preallocation of " + need + " blocks, "
+                        + fs.alloc.availBlocks() + " available");
+            }
             Truncate.zeroTailLocked(fs, i, i.size);
         }
         allocate(i, floorBlk(off), ceilBlk(end), "preallocation");
@@ -199,11 +200,12 @@ final class Fallocate {
         try {
             zeroEdges(i, off, end);
             if (fb < eb) {
-                m.truncateRange(fb * BS, eb * BS - 1, false);
+                m.truncateRange(fb * BS, eb * BS - 1, true);
                 i.dataSem.writeLock().lock();
                 try {
                     List<Extent> removed = i.extents.remove(fb, eb);
                     i.pending.remove(fb, eb);
+                    fs.mapBlocks.dropDelayed(i, fb, eb);
                     fs.mapBlocks.free(removed);
                 } finally {
                     i.dataSem.writeLock().unlock();
@@ -223,7 +225,7 @@ final class Fallocate {
         long need;
         i.dataSem.readLock().lock();
         try {
-            need = i.extents.holeBlocks(floorBlk(off), ceilBlk(end));
+            need = MapBlocks.newBlocks(i, floorBlk(off), ceilBlk(end));
         } finally {
             i.dataSem.readLock().unlock();
         }
@@ -242,7 +244,7 @@ final class Fallocate {
             allocate(i, floorBlk(off), ceilBlk(end), "zero range");
             zeroEdges(i, off, end);
             if (fb < eb) {
-                m.truncateRange(fb * BS, eb * BS - 1, false);
+                m.truncateRange(fb * BS, eb * BS - 1, true);
                 i.dataSem.writeLock().lock();
                 try {
                     i.extents.setState(fb, eb, true);
@@ -286,6 +288,7 @@ final class Fallocate {
             try {
                 List<Extent> removed = i.extents.remove(fb, fb + n);
                 i.pending.remove(fb, Truncate.END_LBLK);
+                fs.mapBlocks.dropDelayed(i, fb, Truncate.END_LBLK);
                 i.extents.shiftLeft(fb + n, n);
                 fs.mapBlocks.free(removed);
             } finally {
@@ -329,6 +332,7 @@ final class Fallocate {
             i.dataSem.writeLock().lock();
             try {
                 i.pending.remove(fb, Truncate.END_LBLK);
+                fs.mapBlocks.dropDelayed(i, fb, Truncate.END_LBLK);
                 i.extents.shiftRight(fb, n);
             } finally {
                 i.dataSem.writeLock().unlock();

@@ -74,23 +74,33 @@ final class FileAops implements AddressSpaceOperations {
         long[] pblk = new long[n];
         inode.dataSem.writeLock().lock();
         try {
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+            while (i < n) {
                 long idx = pages.get(i).index();
                 if ((idx << SHIFT) >= size) {
-                    pblk[i] = -1; // beyond end of file: nothing to keep
+                    pblk[i++] = -1; // beyond end of file: nothing to keep
                     continue;
                 }
                 Extent e = inode.extents.find(idx);
                 if (e == null) {
-                    // Dirtied without write(2) reserving it (a shared mapping): allocate now.
+                    // Delayed allocation happens here, for the whole run of unmapped pages, so that
+                    // it lands in one extent; a page dirtied through a mapping without write(2) too.
+                    int j = i + 1;
+                    while (j < n && pages.get(j).index() == pages.get(j - 1).index() + 1
+                            && (pages.get(j).index() << SHIFT) < size && inode.extents.find(pages.get(j).index()) == null) {
+                        j++;
+                    }
+                    long last = pages.get(j - 1).index() + 1;
                     try {
-                        mapBlocks.allocateHoles(inode, idx, idx + 1);
+                        mapBlocks.allocateHoles(inode, idx, last);
                     } catch (NoSpaceException ex) {
-                        throw new IOException("ino " + inode.ino + ": no space to write back page " + idx, ex);
+                        throw new IOException("ino " + inode.ino + ": no space to write back pages " + idx + ".."
+                                + (last - 1), ex);
                     }
                     e = inode.extents.find(idx);
                 }
                 pblk[i] = e.pblkOf(idx);
+                i++;
             }
         } finally {
             inode.dataSem.writeLock().unlock();

@@ -3,6 +3,8 @@ package org.fusefs.extent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.memory.buddy.MigrateType;
+import org.fusefs.memory.page.Page;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.DioArgs;
 import org.fusefs.uapi.Errno;
@@ -13,10 +15,12 @@ import org.fusefs.uapi.OpenFlags;
  * read(2) and write(2) of regular files: buffered through the page cache, or direct for O_DIRECT
  * opens when offset and length are block aligned.
  *
- * <p>write allocates unwritten extents for the holes it covers before copying (so ENOSPC is
- * reported by write, not lost at writeback), marks the blocks pending, and writeback converts them
- * once the data is on the device: the ext4 {@code dioread_nolock} scheme, which never lets a crash
- * or a dropped page expose a block's earlier contents.
+ * <p>A buffered write allocates nothing: it promises space for the holes it covers (so ENOSPC is
+ * reported by write, not lost at writeback) and marks them delayed; writeback allocates blocks for
+ * whole runs of dirty pages, preferring to continue the file's previous extent, maps them unwritten
+ * and converts them once the data is on the device. Blocks already allocated are marked pending
+ * until then. That is ext4's delayed allocation with {@code dioread_nolock}: a crash or a dropped
+ * page never exposes a block's earlier contents. A direct write allocates unwritten extents first.
  */
 final class FileIo {
     private static final int BS = BlockIo.BLOCK_SIZE;
@@ -44,7 +48,7 @@ final class FileIo {
             }
             int n = (int) Math.min(len, size - pos);
             if (direct(f, pos, len)) {
-                return (int) fs.directIO(i, DioArgs.Rw.READ, pos, len, address, buf);
+                return (int) directIO(fs, i, DioArgs.Rw.READ, pos, len, address, buf);
             }
             AddressSpace m = fs.mappingOf(i);
             if (buf != null) {
@@ -85,10 +89,16 @@ final class FileIo {
             long end = (pos + len + BS - 1) / BS;
             long oldSize = i.size;
             boolean direct = direct(f, pos, len);
+            if (direct && i.mapping != null) {
+                // Delayed blocks in the range get their blocks from writeback before the direct write maps them.
+                fs.mappingOf(i).writeAndWait(pos, pos + len - 1);
+            }
             i.dataSem.writeLock().lock();
             try {
-                fs.mapBlocks.allocateHoles(i, first, end);
-                if (!direct) {
+                if (direct) {
+                    fs.mapBlocks.allocateHoles(i, first, end);
+                } else {
+                    fs.mapBlocks.reserveDelayed(i, first, end);
                     i.pending.add(first, end);
                 }
             } catch (NoSpaceException e) {
@@ -102,7 +112,7 @@ final class FileIo {
             }
             int n;
             if (direct) {
-                n = (int) fs.directIO(i, DioArgs.Rw.WRITE, pos, len, address, buf);
+                n = (int) directIO(fs, i, DioArgs.Rw.WRITE, pos, len, address, buf);
             } else if (buf != null) {
                 ByteBuffer view = buf.duplicate();
                 view.limit(view.position() + len);
@@ -122,6 +132,53 @@ final class FileIo {
             throw ExtentFs.eio("write ino " + i.ino + " at " + pos, e);
         } finally {
             i.lock.unlock();
+        }
+    }
+
+    /** Direct I/O through temporary pages of simulated memory: used for O_DIRECT opens. */
+    static long directIO(ExtentFs fs, Inode i, DioArgs.Rw rw, long pos, int len, long address, ByteBuffer buf) throws IOException {
+        int n = (len + BlockIo.BLOCK_SIZE - 1) / BlockIo.BLOCK_SIZE;
+        Page[] pages = new Page[n];
+        try {
+            for (int k = 0; k < n; k++) {
+                pages[k] = fs.io.memory().allocPage(MigrateType.MOVABLE);
+                if (pages[k] == null) {
+                    throw new IOException("out of simulated memory for a direct I/O buffer");
+                }
+            }
+            if (rw == DioArgs.Rw.WRITE) {
+                copyBuffer(pages, len, address, buf, true);
+            }
+            long done = fs.mappingOf(i).directIO(new DioArgs(rw, pages, 0, len, pos));
+            if (rw == DioArgs.Rw.READ) {
+                copyBuffer(pages, (int) done, address, buf, false);
+            }
+            return done;
+        } finally {
+            for (Page p : pages) {
+                if (p != null) {
+                    fs.io.memory().freePages(p);
+                }
+            }
+        }
+    }
+
+    private static void copyBuffer(Page[] pages, int len, long address, ByteBuffer buf, boolean toPages) {
+        int done = 0;
+        for (int k = 0; done < len; k++) {
+            int c = Math.min(BlockIo.BLOCK_SIZE, len - done);
+            if (buf != null) {
+                if (toPages) {
+                    pages[k].copyFrom(buf, 0, c);
+                } else {
+                    pages[k].copyTo(0, buf, c);
+                }
+            } else if (toPages) {
+                pages[k].copyFrom(address + done, 0, c);
+            } else {
+                pages[k].copyTo(0, address + done, c);
+            }
+            done += c;
         }
     }
 }

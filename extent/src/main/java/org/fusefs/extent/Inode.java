@@ -39,6 +39,11 @@ final class Inode {
     final ExtentTree extents = new ExtentTree();
     /** Blocks with dirty cached data over unwritten extents, not yet converted. Guarded by dataSem. */
     final BlockRangeSet pending = new BlockRangeSet();
+    /**
+     * Holes written into the cache whose blocks are promised but not allocated (delayed
+     * allocation); writeback allocates them. Always a subset of {@link #pending}. Guarded by dataSem.
+     */
+    final BlockRangeSet delayed = new BlockRangeSet();
 
     /** Directories only; guarded by the namespace lock. */
     Directory dir;

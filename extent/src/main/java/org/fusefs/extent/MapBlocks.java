@@ -9,7 +9,8 @@ import org.fusefs.extent.alloc.NoSpaceException;
  * Block mapping with allocation: turns holes of a file into unwritten extents, and gives freed
  * extents back to the allocator.
  *
- * <p>Mirrors {@code ext4_ext_map_blocks} with {@code EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT}. The
+ * <p>Mirrors {@code ext4_ext_map_blocks} with {@code EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT}, and the
+ * delayed-allocation reservations of {@code ext4_da_reserve_space}. The
  * caller holds the inode's {@code dataSem} for writing (then the allocator lock is taken inside).
  */
 final class MapBlocks {
@@ -39,7 +40,16 @@ final class MapBlocks {
         if (count == 0) {
             return 0;
         }
-        List<long[]> pieces = alloc.allocateAll(goal(inode, holes.get(0)[0]), count, Extent.MAX_UNWRITTEN_LEN, false);
+        // Delayed blocks among the holes were promised space at write(2); they take it now.
+        long promised = 0;
+        for (long[] h : holes) {
+            promised += inode.delayed.count(h[0], h[1]);
+        }
+        List<long[]> pieces = alloc.allocateAll(goal(inode, holes.get(0)[0]), count, Extent.MAX_UNWRITTEN_LEN, false,
+                promised);
+        for (long[] h : holes) {
+            inode.delayed.remove(h[0], h[1]);
+        }
         int pi = 0;
         long pStart = pieces.get(0)[0];
         long pLeft = pieces.get(0)[1];
@@ -88,6 +98,44 @@ final class MapBlocks {
             return next.pblk() - (next.lblk() - lblk);
         }
         return -1;
+    }
+
+    /**
+     * Promises space for the holes of {@code [from, to)} that are not promised yet and marks them
+     * delayed: buffered write(2) allocates nothing, writeback does ({@code ext4_da_write_begin}).
+     */
+    void reserveDelayed(Inode inode, long from, long to) throws NoSpaceException {
+        assert inode.dataSem.isWriteLockedByCurrentThread();
+        List<long[]> holes = holes(inode.extents, from, to);
+        long need = 0;
+        for (long[] h : holes) {
+            need += (h[1] - h[0]) - inode.delayed.count(h[0], h[1]);
+        }
+        if (need == 0) {
+            return;
+        }
+        alloc.reserveDelayed(need);
+        for (long[] h : holes) {
+            inode.delayed.add(h[0], h[1]);
+        }
+    }
+
+    /** Blocks that allocating the holes of {@code [from, to)} would take beyond those already promised. */
+    static long newBlocks(Inode inode, long from, long to) {
+        long n = 0;
+        for (long[] h : holes(inode.extents, from, to)) {
+            n += (h[1] - h[0]) - inode.delayed.count(h[0], h[1]);
+        }
+        return n;
+    }
+
+    /** Drops the delayed blocks of {@code [from, to)} (their cached data is gone) and their promise. */
+    void dropDelayed(Inode inode, long from, long to) {
+        assert inode.dataSem.isWriteLockedByCurrentThread();
+        long n = inode.delayed.remove(from, to);
+        if (n > 0) {
+            alloc.releaseDelayed(n);
+        }
     }
 
     /** Returns the blocks of removed extents to the allocator. */

@@ -7,11 +7,14 @@ import org.fusefs.extent.alloc.BlockAllocator;
 import org.fusefs.uapi.FileMode;
 
 /**
- * Formats a device: superblock in block 0, the journal area after it (reserved, zeroed), the inode
- * table, then the data area, all free but for the root directory's chain and the free-space map.
+ * Formats a device: superblock in block 0, the journal area after it (reserved for the journal of
+ * a later issue; not written), the inode table (initialized lazily: only its first block now),
+ * then the data area, all free but for the root directory's chain and the free-space map.
  */
 final class Mkfs {
     static final long MIN_BLOCKS = 64;
+    /** Default inode count cap, so that a RAM disk of terabytes does not get a table of gigabytes. */
+    static final long DEFAULT_MAX_INODES = 1L << 22;
 
     private Mkfs() {
     }
@@ -28,7 +31,7 @@ final class Mkfs {
                     + MIN_BLOCKS);
         }
         long journal = opt.journalBlocks() > 0 ? opt.journalBlocks() : Math.min(8192, Math.max(16, blocks / 64));
-        long inodes = opt.inodes() > 0 ? opt.inodes() : Math.max(64, blocks / 4);
+        long inodes = opt.inodes() > 0 ? opt.inodes() : Math.max(64, Math.min(blocks / 4, DEFAULT_MAX_INODES));
         inodes = Math.min(inodes, Integer.MAX_VALUE - 1);
         long itableBlocks = (inodes + Superblock.INODES_PER_BLOCK - 1) / Superblock.INODES_PER_BLOCK;
         Superblock sb = new Superblock();
@@ -49,7 +52,6 @@ final class Mkfs {
         rnd.nextBytes(sb.uuid);
         sb.uuid[6] = (byte) ((sb.uuid[6] & 0x0f) | 0x40);
         sb.uuid[8] = (byte) ((sb.uuid[8] & 0x3f) | 0x80);
-        io.zero(sb.journalStart, journal);
 
         BlockAllocator alloc = new BlockAllocator(sb.firstDataBlock, blocks);
         alloc.free(sb.firstDataBlock, blocks - sb.firstDataBlock);

@@ -61,7 +61,8 @@ final class Mount {
         long devBlocks = io.device().capacity() / BlockIo.BLOCK_SIZE;
         if (sb.blocksCount > devBlocks || sb.firstDataBlock >= sb.blocksCount
                 || sb.itableStart + sb.itableBlocks != sb.firstDataBlock
-                || sb.itableBlocks * Superblock.INODES_PER_BLOCK < sb.inodesCount) {
+                || sb.itableBlocks * Superblock.INODES_PER_BLOCK < sb.inodesCount
+                || sb.itableUsed > sb.itableBlocks) {
             throw new CorruptFsException(dev + ": block 0 (superblock): geometry does not fit the device ("
                     + sb.blocksCount + " blocks, device has " + devBlocks + ", data from " + sb.firstDataBlock + ")");
         }
@@ -71,7 +72,7 @@ final class Mount {
         byte[] free = MetaChain.decode(r, MetaChain.FREE, 0, sb.freeListHead, "free-space map", freeChain);
         loadFree(r, alloc, free);
         InodeTable table = new InodeTable(sb.inodesCount, sb.nextGeneration);
-        for (long k = 0; k < sb.itableBlocks; k++) {
+        for (long k = 0; k < sb.itableUsed; k++) {
             long nr = sb.itableStart + k;
             byte[] tb = r.readMeta(nr, "block " + nr + " (inode table)");
             ByteBuffer bb = MetaBlock.le(tb);
@@ -91,11 +92,29 @@ final class Mount {
         ExtentFs fs = new ExtentFs(io, cache, sb, alloc, table);
         fs.freeChainBlocks = toArray(freeChain);
         checkSpace(r, fs, freeChain);
+        recoverOrphans(fs);
         alloc.setReserve(Mkfs.metadataReserve(sb.blocksCount));
         sb.mountCount++;
         sb.state = Superblock.STATE_MOUNTED;
         io.write(0, sb.encode());
         return fs;
+    }
+
+    /**
+     * Frees the inodes that were unlinked but still open when the image was written (ext4's orphan
+     * recovery): nothing names them any more, and nobody holds them open after a mount.
+     */
+    private static void recoverOrphans(ExtentFs fs) {
+        for (Inode i : new ArrayList<>(fs.inodes.all())) {
+            if (i.nlink == 0) {
+                i.lock.lock();
+                try {
+                    fs.evictIfUnusedLocked(i);
+                } finally {
+                    i.lock.unlock();
+                }
+            }
+        }
     }
 
     private static void loadFree(Reader r, BlockAllocator alloc, byte[] data) throws CorruptFsException {
@@ -128,7 +147,7 @@ final class Mount {
             throw r.corrupt(where, "bad mode 0" + Integer.toOctalString(mode));
         }
         Inode i = InodeFormat.decodeFields(bb, off, ino);
-        if (i.size < 0 || i.size > Superblock.MAX_BYTES || i.nlink <= 0) {
+        if (i.size < 0 || i.size > Superblock.MAX_BYTES || i.nlink < 0) {
             throw r.corrupt(where, "bad size " + i.size + " or link count " + i.nlink);
         }
         List<Long> meta = new ArrayList<>();
@@ -194,13 +213,34 @@ final class Mount {
             throw r.corrupt("free-space map", (area - total - fs.alloc.freeBlocks())
                     + " blocks of the data area are neither free nor used");
         }
+        // Link counts: a name per link; a directory also has "." and each subdirectory's "..".
+        java.util.HashMap<Long, Integer> links = new java.util.HashMap<>();
         for (Inode i : fs.inodes.all()) {
             if (i.isDir()) {
+                if (i.nlink > 0) {
+                    links.merge(i.ino, i.ino == Vfs.ROOT_INO ? 2 : 1, Integer::sum);
+                }
                 for (Directory.Entry e : i.dir.all()) {
-                    if (fs.inodes.get(e.ino()) == null) {
-                        throw r.corrupt("directory inode " + i.ino, "entry '" + e.name() + "' names free inode " + e.ino());
+                    Inode child = fs.inodes.get(e.ino());
+                    if (child == null || child.dtype() != e.type()) {
+                        throw r.corrupt("directory inode " + i.ino, "entry '" + e.name() + "' names "
+                                + (child == null ? "free inode " : "inode of another type ") + e.ino());
+                    }
+                    links.merge(e.ino(), 1, Integer::sum);
+                    if (child.isDir()) {
+                        links.merge(i.ino, 1, Integer::sum);
+                        if (child.dir.parent != i.ino) {
+                            throw r.corrupt("directory inode " + e.ino(), "parent " + child.dir.parent + ", but named in "
+                                    + i.ino);
+                        }
                     }
                 }
+            }
+        }
+        for (Inode i : fs.inodes.all()) {
+            int want = links.getOrDefault(i.ino, 0);
+            if (i.nlink != want) {
+                throw r.corrupt("inode " + i.ino, "link count " + i.nlink + " but " + want + " links found");
             }
         }
     }

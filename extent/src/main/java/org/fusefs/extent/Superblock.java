@@ -34,6 +34,12 @@ final class Superblock {
     long journalBlocks;
     long itableStart;
     long itableBlocks;
+    /**
+     * Inode-table blocks initialized so far, from the start of the table (ext4's lazy inode-table
+     * init): blocks past it have never been written, hold no inode, and are neither read nor
+     * checked at mount.
+     */
+    long itableUsed;
     long firstDataBlock;
     long freeBlocks;
     long freeInodes;
@@ -70,6 +76,7 @@ final class Superblock {
         bb.putLong(128, mkfsTimeNs);
         bb.putLong(136, mountCount);
         bb.putLong(144, MAX_BYTES);
+        bb.putLong(152, itableUsed);
         System.arraycopy(uuid, 0, b, 160, 16);
         byte[] l = label.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(l, 0, b, 176, Math.min(l.length, 64));
@@ -112,6 +119,7 @@ final class Superblock {
         sb.state = bb.getInt(120);
         sb.mkfsTimeNs = bb.getLong(128);
         sb.mountCount = bb.getLong(136);
+        sb.itableUsed = bb.getLong(152);
         int n = 0;
         while (n < 64 && b[176 + n] != 0) {
             n++;

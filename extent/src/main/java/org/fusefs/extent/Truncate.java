@@ -44,6 +44,7 @@ final class Truncate {
             try {
                 List<Extent> removed = i.extents.remove(from, END_LBLK);
                 i.pending.remove(from, END_LBLK);
+                fs.mapBlocks.dropDelayed(i, from, END_LBLK);
                 fs.mapBlocks.free(removed);
             } finally {
                 i.dataSem.writeLock().unlock();

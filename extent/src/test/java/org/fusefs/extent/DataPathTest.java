@@ -102,4 +102,53 @@ class DataPathTest {
             assertEquals(free0, fs.statfs().freeBlocks());
         }
     }
+
+    @Test
+    void delayedAllocationPromisesSpaceAtWriteAndAllocatesAtWriteback() throws Exception {
+        try (FsFixture fx = FsFixture.ram(64L << 20, 128L << 20)) {
+            ExtentFs fs = fx.fs;
+            StatFs s0 = fs.statfs();
+            OpenFile f = fs.create(ROOT, "da", 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+            byte[] d = new byte[10 * 4096];
+            Arrays.fill(d, (byte) 3);
+            fs.write(f, 0, d, 0, d.length);
+            // nothing allocated yet, but the space is promised and counted
+            assertEquals(0, fs.extentCount(f.ino()));
+            assertEquals(s0.freeBlocks() - 10, fs.statfs().freeBlocks());
+            assertEquals(s0.availBlocks() - 10, fs.statfs().availBlocks());
+            assertEquals(80, fs.getattr(f.ino()).blocks());
+            assertEquals(0, fs.seekData(f.ino(), 0));
+            // rewriting the same range promises nothing more
+            fs.write(f, 0, d, 0, d.length);
+            assertEquals(s0.freeBlocks() - 10, fs.statfs().freeBlocks());
+            fs.fsync(f, false);
+            assertEquals(1, fs.extentCount(f.ino()));
+            assertEquals(s0.freeBlocks() - 10, fs.statfs().freeBlocks());
+            // truncating dirty, never-allocated data gives the promise back
+            fs.write(f, 20 * 4096, d, 0, d.length);
+            assertEquals(s0.freeBlocks() - 20, fs.statfs().freeBlocks());
+            fs.setattr(f.ino(), SetAttr.size(10 * 4096), f);
+            assertEquals(s0.freeBlocks() - 10, fs.statfs().freeBlocks());
+            fs.release(f);
+            fs.unlink(ROOT, "da");
+            assertEquals(s0.freeBlocks(), fs.statfs().freeBlocks());
+        }
+    }
+
+    @Test
+    void fileUnlinkedWhileOpenAtUnmountIsFreedAtNextMount() throws Exception {
+        try (FsFixture fx = FsFixture.ram(64L << 20, 128L << 20)) {
+            ExtentFs fs = fx.fs;
+            long free0 = fs.statfs().freeBlocks();
+            OpenFile f = fs.create(ROOT, "orphan", 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+            fs.write(f, 0, new byte[65536], 0, 65536);
+            fs.setxattr(f.ino(), "user.a", new byte[6000], 0);
+            fs.unlink(ROOT, "orphan");
+            fs.sync();
+            ExtentFs g = fx.remount();
+            NamespaceTest.assertErrno(org.fusefs.uapi.Errno.ENOENT, () -> g.getattr(f.ino()));
+            assertEquals(free0, g.statfs().freeBlocks());
+            g.mknod(ROOT, "after", 0100644, 0, 0, 0);
+        }
+    }
 }

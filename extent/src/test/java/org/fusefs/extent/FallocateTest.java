@@ -311,6 +311,29 @@ class FallocateTest {
     }
 
     @Test
+    void collapseInsertPunchAndZeroUnmapEveryMapping() {
+        OpenFile f = patterned("mapped", 8);
+        List<long[]> unmapped = new java.util.ArrayList<>();
+        fs.mapping(f.ino()).addUnmapper((as, first, last) -> unmapped.add(new long[] {first, last}));
+        // pages cached from index 0 to 7 (just written)
+        fs.fallocate(f, COLLAPSE_RANGE, 2 * BS, BS);
+        assertTrue(unmapped.stream().anyMatch(r -> r[0] <= 2 && r[1] >= 6), "collapse unmaps from its offset to the end");
+        unmapped.clear();
+        DataPathTest.read(fs, f, 0, 7 * BS);
+        fs.fallocate(f, INSERT_RANGE, 3 * BS, BS);
+        assertTrue(unmapped.stream().anyMatch(r -> r[0] <= 3 && r[1] >= 6), "insert unmaps from its offset to the end");
+        unmapped.clear();
+        DataPathTest.read(fs, f, 0, 8 * BS);
+        fs.fallocate(f, PUNCH_HOLE | KEEP_SIZE, BS, 2 * BS);
+        assertTrue(unmapped.stream().anyMatch(r -> r[0] <= 1 && r[1] >= 2), "punch unmaps its whole pages");
+        unmapped.clear();
+        DataPathTest.read(fs, f, 0, 8 * BS);
+        fs.fallocate(f, ZERO_RANGE, 5 * BS, 2 * BS);
+        assertTrue(unmapped.stream().anyMatch(r -> r[0] <= 5 && r[1] >= 6), "zero range unmaps its whole pages");
+        fs.release(f);
+    }
+
+    @Test
     void insertLeavesAHoleAndShiftsDataUp() {
         OpenFile f = patterned("ins", 4);
         fs.fallocate(f, INSERT_RANGE, BS, 2 * BS);

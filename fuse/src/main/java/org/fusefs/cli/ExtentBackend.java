@@ -147,17 +147,13 @@ public final class ExtentBackend implements Backend, FsIntrospection {
             sb.append("ramdisk_lost_pages ").append(rd.nrLostPages()).append('\n');
         } else if (image != null) {
             try {
-                sb.append("image_bytes_allocated ").append(allocatedBytes(image)).append('\n');
+                sb.append("image_file ").append(image.toAbsolutePath()).append('\n');
+                sb.append("image_bytes ").append(Files.size(image)).append('\n');
             } catch (IOException e) {
-                sb.append("image_bytes_allocated unknown (").append(e.getMessage()).append(")\n");
+                sb.append("image_bytes unknown (").append(e.getMessage()).append(")\n");
             }
         }
         return sb.toString();
-    }
-
-    private static long allocatedBytes(Path image) throws IOException {
-        Object blocks = Files.getAttribute(image, "unix:size");
-        return ((Number) blocks).longValue();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.fusefs.cli;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -80,16 +79,13 @@ public final class Main {
     }
 
     private static int memoryReport(List<String> args) throws CliException {
-        String name = "org.fusefs.memory.tools.FragmentationReport";
         try {
-            Class.forName(name).getMethod("main", String[].class).invoke(null, (Object) args.toArray(new String[0]));
+            org.fusefs.memory.tools.FragmentationReport.main(args.toArray(new String[0]));
             return 0;
-        } catch (ClassNotFoundException e) {
-            throw CliException.failed("memory-report is not built into this version (" + name + " missing)");
-        } catch (InvocationTargetException e) {
-            throw CliException.failed("memory-report failed: " + e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw CliException.failed("memory-report cannot run: " + e);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("memory-report: " + e.getMessage());
+        } catch (Exception e) {
+            throw CliException.failed("memory-report failed: " + e);
         }
     }
 }

@@ -24,6 +24,7 @@ class CliErrorsIT {
 
     @AfterEach
     void tearDown() throws IOException {
+        Files.deleteIfExists(Pidfiles.logFile(work.resolve("mnt")));
         try (var s = Files.walk(work)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -44,6 +45,8 @@ class CliErrorsIT {
         fails(2, "--size: 'lots' is not a size", "mount", "--size", "lots", work.toString());
         fails(2, "--threads: 0 is out of range 1..64", "mount", "--threads", "0", work.toString());
         fails(2, "usage: ./fusefs mkfs IMAGE --size SIZE", "mkfs", work.resolve("x.img").toString());
+        fails(2, "memory-report: unknown argument '--bogus'", "memory-report", "--bogus");
+        fails(2, "usage: ./fusefs hwpoison FILE OFFSET", "hwpoison", work.toString());
     }
 
     @Test
@@ -76,6 +79,11 @@ class CliErrorsIT {
         assertEquals(0, r.status(), r.output());
         try {
             fails(1, "is busy", "mount", "--size", "64M", "--memory", "64M", mp.toString());
+            try (var open = java.nio.channels.FileChannel.open(mp.resolve("held"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+                fails(1, "is busy: files are open", "umount", mp.toString());
+                assertTrue(Unmounter.isMounted(mp));
+            }
         } finally {
             assertEquals(0, Cli.run("umount", mp.toString()).status());
         }

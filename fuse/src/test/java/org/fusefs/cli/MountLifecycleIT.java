@@ -45,6 +45,9 @@ class MountLifecycleIT {
         if (mp != null && Unmounter.isMounted(mp)) {
             Unmounter.fusermount(mp, true, 10_000);
         }
+        if (mp != null) {
+            Files.deleteIfExists(Pidfiles.logFile(mp));
+        }
         if (work != null) {
             try (var s = Files.walk(work)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -84,6 +87,20 @@ class MountLifecycleIT {
         return Long.parseLong(m.group(1));
     }
 
+    /** Whether process {@code pid} is gone or a zombie (exited, not yet reaped by init). */
+    private static boolean exited(long pid) throws IOException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(stat)) {
+            return true;
+        }
+        try {
+            String s = Files.readString(stat);
+            return s.charAt(s.lastIndexOf(')') + 2) == 'Z';
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        }
+    }
+
     @Test
     void background_figures_andUmount() throws Exception {
         var r = Cli.run("mount", "--background", "--size", "64M", "--memory", "64M", mp.toString());
@@ -109,15 +126,21 @@ class MountLifecycleIT {
             assertEquals(0, owner.status(), owner.output());
             assertFalse(owner.output().isBlank(), "empty page_owner report");
 
+            try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true); // clean pages: a memory failure drops them and the data is re-read
+            }
             assertArrayEquals(data, Files.readAllBytes(f)); // cache the pages
             var poison = Cli.run("hwpoison", f.toString(), "4096");
             assertEquals(0, poison.status(), poison.output());
             assertTrue(poison.output().contains("memory failure on pfn"), poison.output());
+            assertArrayEquals(data, Files.readAllBytes(f), "a clean page lost to memory failure is read again");
+            var again = Cli.run("stat", mp.toString());
+            assertTrue(again.output().contains("memory_failure_dropped 1"), again.output());
 
             var u = Cli.run("umount", mp.toString());
             assertEquals(0, u.status(), u.output());
             assertFalse(Unmounter.isMounted(mp));
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "daemon still running after umount");
+            assertTrue(exited(pid), "umount returned before the daemon finished");
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }

@@ -35,6 +35,9 @@ public final class PhysicalMemory implements AutoCloseable {
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     private final MemoryConfig config;
+    /** What allocateMemory returned; freed on close. */
+    private final long allocation;
+    /** The first frame: {@link #allocation} rounded up to a page, so every frame is page-aligned. */
     private final long base;
     private final MemMap memMap;
     private final BuddyAllocator allocator;
@@ -45,10 +48,13 @@ public final class PhysicalMemory implements AutoCloseable {
 
     private PhysicalMemory(MemoryConfig config, int slots) {
         this.config = config;
-        this.base = IO.allocateMemory(config.bytes(), false);
-        if (base == 0) {
+        // malloc aligns to 16 bytes only; O_DIRECT on a host file needs frames aligned like real
+        // page frames, or every transfer goes through a bounce buffer.
+        this.allocation = IO.allocateMemory(config.bytes() + Page.SIZE, false);
+        if (allocation == 0) {
             throw new OutOfMemoryError("cannot reserve " + config.bytes() + " bytes off-heap");
         }
+        this.base = (allocation + Page.SIZE - 1) & -Page.SIZE;
         this.memMap = new MemMap(base, (int) config.pages());
         this.allocator = new BuddyAllocator(memMap, config.mobilityGrouping(), config.reservedPages(), slots);
         this.memoryFailure = new MemoryFailure(allocator);
@@ -61,6 +67,14 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Creates a memory as {@code config} says; its frames are not zeroed. */
     public static PhysicalMemory create(MemoryConfig config) {
         return new PhysicalMemory(config, BuddyAllocator.defaultSlots());
+    }
+
+    /**
+     * Creates a memory with {@code perCpuSlots} per-CPU list slots (a power of two) instead of
+     * the default for this machine; for benchmarks that compare contention.
+     */
+    public static PhysicalMemory create(MemoryConfig config, int perCpuSlots) {
+        return new PhysicalMemory(config, perCpuSlots);
     }
 
     public MemoryConfig config() {
@@ -226,7 +240,7 @@ public final class PhysicalMemory implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            IO.freeMemory(base);
+            IO.freeMemory(allocation);
         }
     }
 }

@@ -62,6 +62,9 @@ class BigMemoryTest {
             }
             m.drainAllPages();
             assertEquals(total, m.nrFreePages());
+            long objects = m.allocator().zone().memMapMaterialized();
+            System.out.printf("16 GiB memory: %d page objects exist for %d frames%n", objects, total);
+            assertTrue(objects < total / 8, objects + " page objects");
             assertTrue(m.buddyinfo().trim().endsWith(" 4096"), m.buddyinfo());
         }
     }

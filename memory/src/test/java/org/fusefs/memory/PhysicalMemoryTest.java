@@ -28,6 +28,16 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void everyFrameIsPageAligned() {
+        try (PhysicalMemory m = memory(8 * MIB, true)) {
+            for (int i = 0; i < 64; i++) {
+                Page p = m.allocPage(MigrateType.MOVABLE);
+                assertEquals(0, p.address() % Page.SIZE, "frame address of " + p);
+            }
+        }
+    }
+
+    @Test
     void freePlusAllocatedEqualsTotalAndCoalescingRestoresAllLargestBlocks() {
         for (boolean grouping : new boolean[] {true, false}) {
             try (PhysicalMemory m = memory(32 * MIB, grouping)) {

@@ -31,6 +31,8 @@ public final class BlockAllocator {
     private final TreeSet<Free> bySize = new TreeSet<>(BY_SIZE);
     private long free;
     private long reserve;
+    /** Blocks promised to delayed allocations (written into the cache, allocated at writeback). */
+    private long delalloc;
 
     private final long first;
     private final long end;
@@ -57,9 +59,42 @@ public final class BlockAllocator {
         return free;
     }
 
-    /** Free blocks that data allocations may use. */
+    /** Free blocks that data allocations may use (neither reserved for metadata nor promised). */
     public synchronized long availBlocks() {
-        return Math.max(0, free - reserve);
+        return Math.max(0, free - reserve - delalloc);
+    }
+
+    /** Free blocks not promised to delayed allocations (statfs f_bfree, as ext4 reports it). */
+    public synchronized long unpromisedBlocks() {
+        return free - delalloc;
+    }
+
+    public synchronized long delayedBlocks() {
+        return delalloc;
+    }
+
+    /**
+     * Promises {@code n} blocks to data written into the cache, to be allocated at writeback
+     * ({@code ext4_da_reserve_space}).
+     *
+     * @throws NoSpaceException when fewer than {@code n} blocks are available; nothing changes
+     */
+    public synchronized void reserveDelayed(long n) throws NoSpaceException {
+        if (n < 0) {
+            throw new IllegalArgumentException("reserve (" + n + ") must be >= 0");
+        }
+        if (n > free - reserve - delalloc) {
+            throw new NoSpaceException("need " + n + " blocks, " + Math.max(0, free - reserve - delalloc) + " available");
+        }
+        delalloc += n;
+    }
+
+    /** Gives back a promise that will not be allocated (the cached data was dropped). */
+    public synchronized void releaseDelayed(long n) {
+        if (n < 0 || n > delalloc) {
+            throw new IllegalStateException("releasing " + n + " delayed blocks of " + delalloc);
+        }
+        delalloc -= n;
     }
 
     public synchronized int freeExtentCount() {
@@ -85,9 +120,10 @@ public final class BlockAllocator {
         if (want <= 0) {
             throw new IllegalArgumentException("want (" + want + ") must be positive");
         }
-        long avail = metadata ? free : free - reserve;
+        long avail = (metadata ? free : free - reserve) - delalloc;
         if (avail <= 0) {
-            throw new NoSpaceException("no free block (free " + free + ", reserved " + reserve + ")");
+            throw new NoSpaceException("no free block (free " + free + ", reserved " + reserve + ", promised "
+                    + delalloc + ")");
         }
         want = Math.min(want, avail);
         if (goal >= first && goal < end) {
@@ -112,14 +148,28 @@ public final class BlockAllocator {
      */
     public synchronized List<long[]> allocateAll(long goal, long count, long maxPiece, boolean metadata)
             throws NoSpaceException {
-        long avail = metadata ? free : free - reserve;
+        return allocateAll(goal, count, maxPiece, metadata, 0);
+    }
+
+    /**
+     * As {@link #allocateAll(long, long, long, boolean)}, where {@code promised} of the blocks were
+     * promised by {@link #reserveDelayed} and now take their promise with them.
+     */
+    public synchronized List<long[]> allocateAll(long goal, long count, long maxPiece, boolean metadata,
+            long promised) throws NoSpaceException {
+        if (promised < 0 || promised > count || promised > delalloc) {
+            throw new IllegalStateException("allocating " + count + " blocks with " + promised + " promised of "
+                    + delalloc);
+        }
+        long avail = (metadata ? free : free - reserve) - delalloc + promised;
         if (count > avail) {
             throw new NoSpaceException("need " + count + " blocks, " + Math.max(0, avail) + " available");
         }
+        delalloc -= promised;
         List<long[]> out = new ArrayList<>();
         long left = count;
         while (left > 0) {
-            long[] p = allocate(goal, Math.min(left, maxPiece), metadata);
+            long[] p = allocate(goal, Math.min(left, maxPiece), true);
             out.add(p);
             left -= p[1];
             goal = p[0] + p[1];

@@ -18,7 +18,12 @@ import jnr.ffi.Runtime;
  */
 final class FuseSessionLoop {
     private static final int EINTR = 4;
-    private static final int FUSE_BUF_SIZE = 40; // struct fuse_buf: size, flags, mem, fd, pos
+    // struct fuse_buf { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
+    static final int FUSE_BUF_SIZE = 40;
+    static final int FUSE_BUF_FLAGS = 8;
+    static final int FUSE_BUF_MEM = 16;
+    static final int FUSE_BUF_FD = 24;
+    static final int FUSE_BUF_POS = 32;
     private static final int SLOT = 16;          // longs per counter slot: one cache line apart
 
     private final LibFuse2 lib;
@@ -63,10 +68,10 @@ final class FuseSessionLoop {
         try {
             while (lib.fuse_session_exited(session) == 0) {
                 buf.putLong(0, bufsize);
-                buf.putInt(8, 0);
-                buf.putAddress(16, mem.address());
-                buf.putInt(24, 0);
-                buf.putLong(32, 0);
+                buf.putInt(FUSE_BUF_FLAGS, 0);
+                buf.putAddress(FUSE_BUF_MEM, mem.address());
+                buf.putInt(FUSE_BUF_FD, 0);
+                buf.putLong(FUSE_BUF_POS, 0);
                 chp.putAddress(0, channel.address());
                 int res = lib.fuse_session_receive_buf(session, buf, chp);
                 if (res == -EINTR) {

@@ -26,29 +26,34 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code try/catch} that hands any exception to {@link ErrnoBarrier}; operations not overridden
  * stay unregistered, and libfuse answers them with ENOSYS (access, locks, bmap, poll).
  *
- * <p>Read and write, the hot path, allocate nothing of ours: the FUSE buffer's address goes
- * straight to the filesystem, which copies with memcpy.
+ * <p>Read and write, the hot path, are not jnr-fuse callbacks at all: {@link RawIo} installs
+ * allocation-free closures, and the FUSE buffer's address goes straight to the filesystem, which
+ * copies with memcpy.
  */
 final class JnrFuseAdapter extends FuseStubFS {
     /** {@code struct fuse_operations} bit-field word (x86_64): bit 2 = flag_utime_omit_ok. */
-    private static final int OPS_FLAGS_OFFSET = 304;
-    private static final byte FLAG_UTIME_OMIT_OK = 0x04;
+    static final int OPS_FLAGS_OFFSET = 304;
+    static final byte FLAG_UTIME_OMIT_OK = 0x04;
     /** {@code struct fuse_conn_info.want} (x86_64). */
-    private static final int CONN_WANT = 24;
-    private static final int FUSE_CAP_BIG_WRITES = 1 << 5;
-    private static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
-    private static final long UTIME_NOW = (1L << 30) - 1;
-    private static final long UTIME_OMIT = (1L << 30) - 2;
+    static final int CONN_WANT = 24;
+    static final int FUSE_CAP_BIG_WRITES = 1 << 5;
+    static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
+    static final long UTIME_NOW = (1L << 30) - 1;
+    static final long UTIME_OMIT = (1L << 30) - 2;
     private static final long NS = 1_000_000_000L;
 
     private final FsOperations ops;
     private final IoctlHandler ioctls;
     private final InvalNotifier notifier;
+    private final RawIo rawIo;
 
     JnrFuseAdapter(FsOperations ops, IoctlHandler ioctls, InvalNotifier notifier) {
         this.ops = ops;
         this.ioctls = ioctls;
         this.notifier = notifier;
+        this.rawIo = new RawIo(ops);
+        // read and write, the hot path, bypass jnr-fuse's per-call wrappers (see RawIo).
+        rawIo.install(Struct.getMemory(fuseOperations));
         // jnr-fuse maps the flags word as padding; without utime_omit_ok, touch -m / -a never
         // reach the filesystem (shared/spec/jnr-fuse.md §3).
         Pointer opsMem = Struct.getMemory(fuseOperations);
@@ -287,24 +292,6 @@ final class JnrFuseAdapter extends FuseStubFS {
     }
 
     @Override
-    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        try {
-            return ops.read(fi.fh.get(), offset, buf.address(), (int) size);
-        } catch (Throwable t) {
-            return ErrnoBarrier.reply("read", path, t);
-        }
-    }
-
-    @Override
-    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        try {
-            return ops.write(fi.fh.get(), offset, buf.address(), (int) size);
-        } catch (Throwable t) {
-            return ErrnoBarrier.reply("write", path, t);
-        }
-    }
-
-    @Override
     public int flush(String path, FuseFileInfo fi) {
         try {
             ops.flush(fi.fh.get());
@@ -355,7 +342,7 @@ final class JnrFuseAdapter extends FuseStubFS {
             int size = FusefsIoctl.size(cmd);
             ByteBuffer buf = data == null || size == 0 ? null
                     : MemoryIO.getInstance().newDirectByteBuffer(data.address(), size);
-            rc = ioctls.ioctl(path, fi == null ? 0 : fi.fh.get(), cmd, buf);
+            rc = ioctls.ioctl(path, fi == null ? 0 : fi.fh.get(), cmd, buf, (int) callerContext().uid.get());
         } catch (Throwable t) {
             rc = ErrnoBarrier.reply("ioctl", path, t);
         }

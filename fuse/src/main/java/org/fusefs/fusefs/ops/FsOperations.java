@@ -165,15 +165,24 @@ public final class FsOperations {
 
     // ---- files
 
+    /**
+     * O_DIRECT opens are served from the filesystem's page cache (the kernel still bypasses its
+     * own): a direct request per 4 KiB through the block layer costs a device round trip for every
+     * read, and the filesystem's direct I/O path is a later issue. Returns the flags given to the Vfs.
+     */
+    static int daemonFlags(int flags) {
+        return flags & ~org.fusefs.uapi.OpenFlags.O_DIRECT;
+    }
+
     public FileHandle open(String path, int flags) {
         long ino = resolveIno(path);
-        OpenFile f = vfs.open(ino, flags);
+        OpenFile f = vfs.open(ino, daemonFlags(flags));
         return install(ino, f);
     }
 
     public FileHandle create(String path, int mode, int flags, int uid, int gid) {
         Parent p = parent(path);
-        OpenFile f = vfs.create(p.dir, p.name, mode, flags, uid, gid);
+        OpenFile f = vfs.create(p.dir, p.name, mode, daemonFlags(flags), uid, gid);
         return install(f.ino(), f);
     }
 

@@ -10,6 +10,7 @@ import org.fusefs.extent.InodeInvalidation;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
 import org.fusefs.uapi.FallocFlag;
+import org.fusefs.uapi.OpenFlags;
 
 /**
  * Answers the fusefs ioctls of {@code fusefs_ioctl.h} on a file or directory of the mount. The
@@ -22,9 +23,17 @@ public final class IoctlHandler {
     private final Supplier<String> daemonFigures;
     private final NodeIds nodeIds;
     private final InodeInvalidation invalidation;
+    private final int ownerUid;
 
     public IoctlHandler(FsOperations ops, FsIntrospection introspection, Supplier<String> daemonFigures,
             NodeIds nodeIds, InodeInvalidation invalidation) {
+        this(ops, introspection, daemonFigures, nodeIds, invalidation, processUid());
+    }
+
+    /** {@code ownerUid}: the user who mounted (the daemon's user), who may read figures and inject failures. */
+    public IoctlHandler(FsOperations ops, FsIntrospection introspection, Supplier<String> daemonFigures,
+            NodeIds nodeIds, InodeInvalidation invalidation, int ownerUid) {
+        this.ownerUid = ownerUid;
         this.ops = ops;
         this.introspection = introspection;
         this.daemonFigures = daemonFigures;
@@ -37,6 +46,18 @@ public final class IoctlHandler {
      * non-negative result. ENOTTY for a command that is not ours, as a filesystem answers.
      */
     public int ioctl(String path, long fh, int cmd, ByteBuffer data) {
+        return ioctl(path, fh, cmd, data, ownerUid);
+    }
+
+    /**
+     * As {@link #ioctl(String, long, int, ByteBuffer)} for a caller with user id {@code callerUid}:
+     * the figures and the memory-failure injection are for the mount's owner and root only (EPERM);
+     * probe, seek and fallocate are file operations, checked by the kernel at open like any other.
+     */
+    public int ioctl(String path, long fh, int cmd, ByteBuffer data, int callerUid) {
+        if ((cmd == FusefsIoctl.HWPOISON || cmd == FusefsIoctl.REPORT) && callerUid != 0 && callerUid != ownerUid) {
+            throw new ErrnoException(Errno.EPERM, "uid " + callerUid + " is not the mount's owner " + ownerUid);
+        }
         if (data != null) {
             data.order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -60,6 +81,15 @@ public final class IoctlHandler {
         throw new ErrnoException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
     }
 
+    /** The daemon's own user id: the owner of the mount. */
+    static int processUid() {
+        try {
+            return ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid")).intValue();
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static void need(ByteBuffer data, int size) {
         if (data == null || data.capacity() < size) {
             throw new ErrnoException(Errno.EINVAL, "ioctl buffer smaller than " + size);
@@ -77,6 +107,9 @@ public final class IoctlHandler {
         int mode = d.getInt(FusefsIoctl.FALLOCATE_MODE);
         if (h.file() == null) {
             throw new ErrnoException(Errno.EISDIR, "fallocate on a directory");
+        }
+        if (!OpenFlags.writable(h.file().flags())) {
+            throw new ErrnoException(Errno.EBADF, "fallocate on a descriptor not open for writing");
         }
         nodeIds.learn(h.ino(), nodeid);
         ops.fallocate(fh, mode, offset, length);

@@ -286,6 +286,24 @@ class MountedOperationsIT {
     }
 
     @Test
+    void figures_areForTheMountsOwnerOnly() throws Exception {
+        Capabilities.require("root".equals(System.getProperty("user.name")), "root (to run a client as nobody)");
+        Capabilities.require(Capabilities.onPath("setpriv"), "setpriv (util-linux)");
+        Path exe = Capabilities.gcc("ioctl_report");
+        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Path p = exe.getParent(); p != null; p = p.getParent()) {
+            if (!Files.isExecutable(p)) {
+                Capabilities.require(false, "a test directory other users can enter (" + p + ")");
+            }
+        }
+        Capabilities.Result root = Capabilities.run(List.of(exe.toString(), mp.toString()), null, 30);
+        assertTrue(root.output().startsWith("report=0 total="), root.output());
+        Capabilities.Result nobody = Capabilities.run(List.of("setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", exe.toString(), mp.toString()), null, 30);
+        assertEquals("report=EPERM", nobody.output().trim(), "allow_other lets nobody in, but not to the figures");
+    }
+
+    @Test
     void concurrentReaders_seeTheirOwnData() throws Exception {
         Path d = fresh("conc");
         int n = 4;

@@ -63,6 +63,32 @@ class IoctlHandlerTest {
     }
 
     @Test
+    void figuresAndPoison_areForTheOwnerAndRootOnly() {
+        FileHandle h = fileWith("perm", 1);
+        ByteBuffer d = buf(FusefsIoctl.REPORT_SIZE);
+        d.putInt(FusefsIoctl.REPORT_KIND, FusefsIoctl.REPORT_STAT);
+        int owner = IoctlHandler.processUid();
+        int stranger = owner == 4242 ? 4243 : 4242;
+        assertEquals(Errno.EPERM, assertThrows(ErrnoException.class,
+                () -> handler.ioctl("/perm", h.fh(), FusefsIoctl.REPORT, d, stranger)).errno());
+        assertEquals(Errno.EPERM, assertThrows(ErrnoException.class,
+                () -> handler.ioctl("/perm", h.fh(), FusefsIoctl.HWPOISON, buf(FusefsIoctl.HWPOISON_SIZE), stranger)).errno());
+        assertEquals(0, handler.ioctl("/perm", h.fh(), FusefsIoctl.REPORT, d, 0));
+        assertEquals(0, handler.ioctl("/perm", h.fh(), FusefsIoctl.PROBE, buf(FusefsIoctl.PROBE_SIZE), stranger));
+    }
+
+    @Test
+    void fallocateThroughAReadOnlyDescriptor_isEbadf() {
+        fileWith("ro", 2);
+        FileHandle ro = ops.open("/ro", OpenFlags.O_RDONLY);
+        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
+        d.putLong(FusefsIoctl.FALLOCATE_OFFSET, 0).putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096)
+                .putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.COLLAPSE_RANGE);
+        assertEquals(Errno.EBADF, assertThrows(ErrnoException.class,
+                () -> handler.ioctl("/ro", ro.fh(), FusefsIoctl.FALLOCATE, d)).errno());
+    }
+
+    @Test
     void unknownCommand_isEnotty() {
         assertEquals(Errno.ENOTTY, assertThrows(ErrnoException.class,
                 () -> handler.ioctl("/", 0, 0x5401, buf(8))).errno());

@@ -50,14 +50,16 @@ public final class Capabilities {
     }
 
     /** Compiles {@code src/test/c/NAME.c} with the fusefs header into target/test-native/NAME. */
-    public static Path gcc(String name) throws IOException, InterruptedException {
+    public static Path gcc(String name, String... extraFlags) throws IOException, InterruptedException {
         require(onPath("gcc"), "gcc");
         Path dir = moduleDir();
         Path out = dir.resolve("target/test-native");
         Files.createDirectories(out);
         Path exe = out.resolve(name);
-        Result r = run(List.of("gcc", "-O1", "-Wall", "-Werror", "-I" + dir.resolve("src/main/c/include"),
-                "-o", exe.toString(), dir.resolve("src/test/c/" + name + ".c").toString()), null, 60);
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-O1", "-Wall", "-Werror", "-I" + dir.resolve("src/main/c/include")));
+        cmd.addAll(List.of(extraFlags));
+        cmd.addAll(List.of("-o", exe.toString(), dir.resolve("src/test/c/" + name + ".c").toString()));
+        Result r = run(cmd, null, 60);
         if (r.status != 0) {
             fail("gcc " + name + ".c failed:\n" + r.output);
         }

@@ -95,7 +95,7 @@ public final class MemVfs implements Vfs {
 
     private static InodeAttr attr(Node n) {
         long size = n.children != null ? 4096 : n.target != null ? n.target.length() : n.size;
-        return new InodeAttr(n.ino, n.mode, n.nlink, n.uid, n.gid, n.rdev, size, (n.data.length + 511) / 512,
+        return new InodeAttr(n.ino, n.mode, n.nlink, n.uid, n.gid, n.rdev, size, (n.size + 511) / 512,
                 4096, n.atime, n.mtime, n.ctime, 0);
     }
 
@@ -152,9 +152,10 @@ public final class MemVfs implements Vfs {
             throw new ErrnoException(Errno.EFBIG, "size " + size);
         }
         if (size > n.data.length) {
-            n.data = Arrays.copyOf(n.data, (int) size);
-        } else {
-            Arrays.fill(n.data, (int) size, n.data.length, (byte) 0);
+            // Grow geometrically: appending writes must not copy the whole file each time.
+            n.data = Arrays.copyOf(n.data, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2L * n.data.length)));
+        } else if (size < n.size) {
+            Arrays.fill(n.data, (int) size, (int) n.size, (byte) 0);
         }
         n.size = size;
     }

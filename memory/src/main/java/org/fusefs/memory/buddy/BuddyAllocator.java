@@ -26,6 +26,10 @@ import org.fusefs.memory.page.PageFlag;
  * reserved page, or a page still locked, under writeback or marked buddy is a bad page:
  * {@link IllegalStateException} "bad page: ..." and nothing changes. A poisoned page never
  * returns to the free lists.
+ *
+ * <p>Longer than our usual class (about 550 lines) because the fast paths, the slow path, the
+ * free path and the hooks memory failure needs all share the same two-lock protocol with the
+ * per-CPU lists; split apart, each piece would have to re-explain it.
  */
 public final class BuddyAllocator {
     /** Passes of active freeing, each asking for twice as much as the one before (as reclaim priority). */
@@ -170,7 +174,7 @@ public final class BuddyAllocator {
      */
     private boolean checkNewPageLocked(Page page) {
         if (page.test(PageFlag.HWPOISON)) {
-            zone.lock.lock();
+            zone.lock.lock(); // nests inside the per-CPU lock
             try {
                 zone.offlineLocked((int) page.pfn());
             } finally {
@@ -182,8 +186,9 @@ public final class BuddyAllocator {
     }
 
     private int refillLocked(PerCpuPages pcp, int t, MigrateType type) {
+        assert pcp.isLocked();
         int n = 0;
-        zone.lock.lock();
+        zone.lock.lock(); // nests inside the per-CPU lock, never the other way
         try {
             for (; n < pcp.batch; n++) {
                 int pfn = zone.rmqueueLocked(0, type);
@@ -294,7 +299,7 @@ public final class BuddyAllocator {
     /** Returns up to {@code n} frames, coldest first, from the slot's lists to the zone. */
     private void freePcpBulkLocked(PerCpuPages pcp, int n) {
         assert pcp.isLocked();
-        zone.lock.lock();
+        zone.lock.lock(); // nests inside the per-CPU lock, never the other way
         try {
             while (n > 0 && pcp.total() > 0) {
                 int t = 0;

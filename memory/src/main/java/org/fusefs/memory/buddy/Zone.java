@@ -19,6 +19,9 @@ import org.fusefs.memory.page.PageFlag;
  * and the list operations assert it. Lock order: a per-CPU list lock, then this lock; never the
  * other way. {@link #meta} of a frame owned by a caller (an allocated head, a per-CPU frame) is
  * stable while it is owned, which is why the free path may read it without the lock.
+ *
+ * <p>About 550 lines, most of them the list primitives and the consistency check that tests use;
+ * they work on the same private arrays and would leak them if split out.
  */
 public final class Zone {
     public static final int MAX_ORDER = MemoryConfig.MAX_ORDER;
@@ -117,6 +120,11 @@ public final class Zone {
 
     MemMap memMap() {
         return memMap;
+    }
+
+    /** Returns how many page objects exist; O(frames), for diagnostics. */
+    public long memMapMaterialized() {
+        return memMap.materialized();
     }
 
     /** Returns the number of frames on the buddy free lists (not counting per-CPU lists). */

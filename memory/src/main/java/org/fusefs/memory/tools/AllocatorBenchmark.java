@@ -16,12 +16,12 @@ import org.fusefs.memory.page.Page;
  * time), which shows whether threads slow each other down even when the machine is busy with
  * other work and two threads cannot both run all the time.
  *
- * <p>Usage: {@code AllocatorBenchmark [memoryMiB] [seconds-per-round]} (defaults 256 and 1).
+ * <p>Usage: {@code AllocatorBenchmark [memoryMiB] [seconds-per-round] [rounds]} (defaults 256, 1, 5).
  */
 public final class AllocatorBenchmark {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private static final int WARMUP_ROUNDS = 3;
-    private static final int ROUNDS = 5;
+    private static int rounds = 5;
     /** Blocks each thread keeps allocated, so the lists are not trivially empty or full. */
     private static final int WORKING_SET = 16;
 
@@ -31,16 +31,24 @@ public final class AllocatorBenchmark {
     public static void main(String[] args) throws Exception {
         long mib = args.length > 0 ? Long.parseLong(args[0]) : 256;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
+        rounds = args.length > 2 ? Integer.parseInt(args[2]) : rounds;
         long nanos = (long) (seconds * 1e9);
         try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(mib << 20).build())) {
             System.out.printf("memory %d MiB, %d frames, %d processors, round %.1f s, best of %d after %d warm-up%n",
-                    mib, m.totalPages(), Runtime.getRuntime().availableProcessors(), seconds, ROUNDS, WARMUP_ROUNDS);
+                    mib, m.totalPages(), Runtime.getRuntime().availableProcessors(), seconds, rounds, WARMUP_ROUNDS);
             double[] one = run(m, 0, 1, nanos);
             print("order-0  1 thread ", one);
             double[] two = run(m, 0, 2, nanos);
             print("order-0  2 threads", two);
             System.out.printf("order-0  2 threads / 1 thread: %.2fx wall clock, %.2fx per CPU-second%n",
                     two[0] / one[0], two[1] / one[1]);
+            try (PhysicalMemory shared = PhysicalMemory.create(MemoryConfig.builder().bytes(mib << 20).build(), 1)) {
+                double[] one1 = run(shared, 0, 1, nanos);
+                double[] two1 = run(shared, 0, 2, nanos);
+                print("order-0  2 threads, one shared per-CPU slot (for contrast)", two1);
+                System.out.printf("  shared slot, 2 threads / 1 thread: %.2fx wall clock, %.2fx per CPU-second%n",
+                        two1[0] / one1[0], two1[1] / one1[1]);
+            }
             print("order-3  1 thread ", run(m, 3, 1, nanos));
             print("order-10 1 thread ", run(m, 10, 1, nanos));
         }
@@ -57,7 +65,7 @@ public final class AllocatorBenchmark {
     static double[] run(PhysicalMemory m, int order, int threads, long nanos) throws Exception {
         double best = 0;
         double bestCpu = 0;
-        for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+        for (int round = 0; round < WARMUP_ROUNDS + rounds; round++) {
             long[] pairs = new long[threads];
             long[] cpu = new long[threads];
             CyclicBarrier start = new CyclicBarrier(threads + 1);

@@ -87,4 +87,29 @@ class GroupingTest {
             held.forEach(m::freePages);
         }
     }
+
+    @Test
+    void movableTakesSmallBlocksOfAnotherTypeWithoutClaimingThePageblock() {
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(8L << 20).build())) {
+            Zone zone = m.allocator().zone();
+            List<Page> held = new ArrayList<>();
+            Page p;
+            while ((p = m.allocPage(MigrateType.UNMOVABLE)) != null) {
+                held.add(p);
+            }
+            assertEquals(2, zone.pageblockCounts()[MigrateType.UNMOVABLE.ordinal()]);
+            for (int i = 0; i < 10; i++) {
+                m.freePages(held.remove(held.size() - 1 - i));
+            }
+            Page movable = m.allocPage(MigrateType.MOVABLE);
+            assertNotNull(movable, "a movable page may come from an unmovable pageblock");
+            assertEquals(MigrateType.UNMOVABLE, zone.pageblockType(movable.pfn()));
+            assertEquals(2, zone.pageblockCounts()[MigrateType.UNMOVABLE.ordinal()],
+                    "a few small free blocks do not convert a pageblock to movable");
+            m.freePages(movable);
+            held.forEach(m::freePages);
+            m.drainAllPages();
+            assertEquals(m.totalPages(), m.allocator().checkInvariants());
+        }
+    }
 }
