@@ -459,6 +459,10 @@ final class Namespace {
             if (offset < 0) {
                 throw new ErrnoException(Errno.EINVAL, "readdir offset " + offset);
             }
+            if (d.nlink == 0) {
+                // iterate_dir() on a removed directory (IS_DEADDIR)
+                throw new ErrnoException(Errno.ENOENT, "directory " + dir + " was removed");
+            }
             if (offset == 0 && !sink.test(new DirEntry(".", d.ino, d.dtype(), 1))) {
                 return;
             }

@@ -66,8 +66,13 @@ class NamespaceTest {
             assertErrno(Errno.ENOENT, () -> fs.getattr(999));
             fs.unlink(d, "a");
             assertErrno(Errno.ENOENT, () -> fs.getattr(a));
+            OpenFile open = fs.open(d, org.fusefs.uapi.OpenFlags.O_RDONLY);
             fs.rmdir(ROOT, "d");
             assertErrno(Errno.ENOENT, () -> fs.lookup(ROOT, "d"));
+            assertErrno(Errno.ENOENT, () -> fs.readdir(d, 0, e -> true));
+            assertErrno(Errno.ENOENT, () -> file(fs, d, "new"));
+            fs.release(open);
+            assertErrno(Errno.ENOENT, () -> fs.getattr(d));
             assertEquals(2, fs.getattr(ROOT).nlink());
         }
     }
