@@ -381,7 +381,6 @@ public final class AddressSpace implements PageMapping {
             cache.dirtyChanged(-1);
         }
         p.clear(PageFlag.MAPPED);
-        p.clear(PageFlag.REFERENCED);
         cache.pageRemoved();
     }
 

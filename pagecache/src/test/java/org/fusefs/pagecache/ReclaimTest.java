@@ -141,7 +141,7 @@ class ReclaimTest {
             assertEquals(64, as.nrDirty(), "nothing written before the expire time");
             // What the allocator does when it runs short.
             assertEquals(0, new Reclaim(f.cache).shrink(32, 0), "all pages dirty: nothing to free yet");
-            WritebackTest.waitFor(() -> as.nrDirty() == 0, 5000, "writeback woken by reclaim");
+            WritebackTest.waitFor(() -> as.nrDirty() == 0 && as.nrWriteback() == 0, 5000, "writeback woken by reclaim");
             assertEquals(32, new Reclaim(f.cache).shrink(32, 0));
         }
     }
