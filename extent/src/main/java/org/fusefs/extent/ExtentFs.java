@@ -420,6 +420,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public void release(OpenFile f) {
         OpenFileImpl of = (OpenFileImpl) f;
         Inode i = of.inode;
+        // The namespace lock keeps an eviction out of a metadata write in progress.
+        ns.ns.readLock().lock();
         i.lock.lock();
         try {
             if (of.released) {
@@ -430,6 +432,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             evictIfUnusedLocked(i);
         } finally {
             i.lock.unlock();
+            ns.ns.readLock().unlock();
         }
     }
 

@@ -40,8 +40,12 @@ final class MountCommand {
 
     /** Everything that would make libfuse or the filesystem fail with an unclear message. */
     static void checkEnvironment(MountOptions o) throws CliException, IOException {
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            throw CliException.failed("/dev/fuse is missing: load the fuse kernel module (modprobe fuse)"
+        checkEnvironment(o, Path.of("/dev/fuse"));
+    }
+
+    static void checkEnvironment(MountOptions o, Path devFuse) throws CliException, IOException {
+        if (!Files.exists(devFuse)) {
+            throw CliException.failed(devFuse + " is missing: load the fuse kernel module (modprobe fuse)"
                     + " or give the container the device");
         }
         if (!onPath("fusermount")) {

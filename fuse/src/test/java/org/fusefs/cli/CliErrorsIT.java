@@ -24,6 +24,7 @@ class CliErrorsIT {
 
     @AfterEach
     void tearDown() throws IOException {
+        Files.deleteIfExists(Pidfiles.logFile(work.resolve("mnt")));
         try (var s = Files.walk(work)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -56,6 +56,7 @@ class MountHelperIT {
                 Unmounter.fusermount(mp, true, 10_000);
             }
             Cli.run("install-mount-helper", "--remove");
+            Files.deleteIfExists(Pidfiles.logFile(mp));
             try (var s = Files.walk(work)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

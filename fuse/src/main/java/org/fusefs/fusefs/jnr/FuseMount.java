@@ -138,8 +138,12 @@ public final class FuseMount {
      * Checks that libfuse 2 can be loaded; the message names the Debian package when it cannot.
      */
     public static void checkLibrary() throws IOException {
+        checkLibrary("fuse");
+    }
+
+    static void checkLibrary(String name) throws IOException {
         try {
-            LibraryLoader.create(LibFuse2.class).failImmediately().load("fuse");
+            LibraryLoader.create(LibFuse2.class).failImmediately().load(name);
         } catch (LinkageError | RuntimeException e) {
             throw new IOException("libfuse.so.2 cannot be loaded: install package libfuse2 "
                     + "(apt-get install libfuse2)");
