@@ -11,6 +11,7 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import org.fusefs.extent.Vfs;
+import org.fusefs.fusefs.lowlevel.LowLevelMount;
 import org.fusefs.fusefs.ops.FsIntrospection;
 import org.fusefs.fusefs.ops.FsOperations;
 import org.fusefs.fusefs.ops.IoctlHandler;
@@ -43,6 +44,7 @@ public final class FuseMount {
     private final InvalNotifier notifier;
     private final JnrFuseAdapter adapter; // referenced so its native callbacks stay reachable
     private final long startNanos = System.nanoTime();
+    private final LowLevelMount low; // non-null: the low-level adapter serves this mount
     // protected by this
     private State state = State.MOUNTED;
 
@@ -55,6 +57,18 @@ public final class FuseMount {
         this.loop = loop;
         this.notifier = notifier;
         this.adapter = adapter;
+        this.low = null;
+    }
+
+    private FuseMount(Path mountPoint, LowLevelMount low) {
+        this.mountPoint = mountPoint;
+        this.lib = null;
+        this.fuse = null;
+        this.mountpointC = null;
+        this.loop = null;
+        this.notifier = null;
+        this.adapter = null;
+        this.low = low;
     }
 
     /** The options every fusefs mount gets: throughput, kernel permission checks, a clear name. */
@@ -80,6 +94,10 @@ public final class FuseMount {
      */
     public static FuseMount mount(Vfs vfs, FsIntrospection introspection, Path mountPoint, Config config,
             long readyTimeoutMillis) throws IOException {
+        if (LowLevelMount.selected()) {
+            return new FuseMount(mountPoint, LowLevelMount.mount(vfs, introspection, mountPoint, options(config),
+                    config.threads(), config.debug(), readyTimeoutMillis));
+        }
         LibFuse2 lib = LibraryLoader.create(LibFuse2.class).failImmediately().load("fuse");
         Runtime rt = Runtime.getSystemRuntime();
         MountProbe probe = new MountProbe(".fusefs-probe-" + Long.toHexString(System.nanoTime()));
@@ -155,11 +173,18 @@ public final class FuseMount {
     }
 
     public synchronized State state() {
+        if (low != null) {
+            return low.mounted() ? State.MOUNTED : low.closed() ? State.CLOSED : State.UNMOUNTING;
+        }
         return state;
     }
 
     /** Blocks until the request loop ended (someone unmounted the filesystem). */
     public void awaitLoopEnd() throws InterruptedException {
+        if (low != null) {
+            low.awaitLoopEnd();
+            return;
+        }
         while (!loop.join(60_000)) {
             // keep waiting
         }
@@ -167,6 +192,9 @@ public final class FuseMount {
 
     /** Requests served, worker CPU time and uptime, as lines of text. */
     public String daemonFigures() {
+        if (low != null) {
+            return low.daemonFigures();
+        }
         long req = loop.requests();
         long cpu = loop.workerCpuNanos();
         double perReq = req == 0 ? 0 : cpu / 1000.0 / req;
@@ -182,6 +210,10 @@ public final class FuseMount {
      * the session is ended at the deadline.
      */
     public void unmount(long deadlineMillis) {
+        if (low != null) {
+            low.unmount(deadlineMillis);
+            return;
+        }
         synchronized (this) {
             if (state != State.MOUNTED) {
                 return;

@@ -1,0 +1,153 @@
+package org.fusefs.fusefs.lowlevel;
+
+import static org.fusefs.fusefs.lowlevel.NativeLayout.*;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import com.kenai.jffi.MemoryIO;
+
+/**
+ * The low-level session's request loop on a fixed pool of Java threads: each thread receives a
+ * request into its own buffer and processes it, and our callbacks run on that same thread (jffi
+ * attaches it once, not per call). Threads stop when the session exits (the channel read returns
+ * 0 at unmount). Several threads are required, not an option: an invalidation sent from an ioctl
+ * waits for READs another worker must serve (fuse-kernel.md §8.3).
+ *
+ * <p>Each worker counts its requests in its own slot (written only by that worker, read racily
+ * for figures).
+ */
+final class LowLevelLoop {
+    private static final int EINTR = 4;
+    private static final int SLOT = 16; // longs per counter slot: one cache line apart
+    private static final MemoryIO IO = MemoryIO.getInstance();
+
+    private final LibFuseLowLevel lib;
+    private final long session;
+    private final long channel;
+    private final Thread[] workers;
+    private final long[] requests;
+    private final long[] cpuAtExit;
+    private volatile Throwable failure;
+
+    LowLevelLoop(LibFuseLowLevel lib, long session, long channel, int threads, String name) {
+        if (threads < 2) {
+            throw new IllegalArgumentException("threads (" + threads + ") must be at least 2");
+        }
+        this.lib = lib;
+        this.session = session;
+        this.channel = channel;
+        this.workers = new Thread[threads];
+        this.requests = new long[threads * SLOT];
+        this.cpuAtExit = new long[threads];
+        for (int i = 0; i < threads; i++) {
+            int id = i;
+            workers[i] = new Thread(() -> run(id), name + "-worker-" + i);
+            workers[i].setDaemon(true);
+        }
+    }
+
+    void start() {
+        for (Thread t : workers) {
+            t.start();
+        }
+    }
+
+    private void run(int id) {
+        LowLevelInval.becomeWorker();
+        long bufsize = lib.fuse_chan_bufsize(channel);
+        ByteBuffer memBuf = ByteBuffer.allocateDirect((int) bufsize);
+        ByteBuffer ctl = ByteBuffer.allocateDirect(64);
+        long mem = IO.getDirectBufferAddress(memBuf);
+        long buf = IO.getDirectBufferAddress(ctl);
+        long chp = buf + 48;
+        int slot = id * SLOT;
+        try {
+            while (lib.fuse_session_exited(session) == 0) {
+                IO.putLong(buf, bufsize);
+                IO.putInt(buf + FUSE_BUF_FLAGS, 0);
+                IO.putLong(buf + FUSE_BUF_MEM, mem);
+                IO.putInt(buf + FUSE_BUF_FD, 0);
+                IO.putLong(buf + FUSE_BUF_POS, 0);
+                IO.putLong(chp, channel);
+                int res = lib.fuse_session_receive_buf(session, buf, chp);
+                if (res == -EINTR) {
+                    continue;
+                }
+                if (res <= 0) {
+                    if (res < 0) {
+                        failure = new IllegalStateException("fuse_session_receive_buf: " + res);
+                        lib.fuse_session_exit(session);
+                    }
+                    break;
+                }
+                requests[slot]++;
+                lib.fuse_session_process_buf(session, buf, IO.getLong(chp));
+            }
+        } catch (Throwable t) {
+            failure = t;
+            lib.fuse_session_exit(session);
+        } finally {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            cpuAtExit[id] = mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : 0;
+            java.lang.ref.Reference.reachabilityFence(memBuf);
+            java.lang.ref.Reference.reachabilityFence(ctl);
+        }
+    }
+
+    /** Waits until every worker stopped; false when {@code millis} passed first. */
+    boolean join(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        for (Thread t : workers) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return !anyAlive();
+            }
+            t.join(left);
+        }
+        return !anyAlive();
+    }
+
+    private boolean anyAlive() {
+        for (Thread t : workers) {
+            if (t.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void exit() {
+        lib.fuse_session_exit(session);
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    long requests() {
+        long sum = 0;
+        for (int i = 0; i < workers.length; i++) {
+            sum += requests[i * SLOT];
+        }
+        return sum;
+    }
+
+    /** CPU time of the worker threads in nanoseconds (-1 when the JVM cannot tell). */
+    long workerCpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadCpuTimeSupported()) {
+            return -1;
+        }
+        long sum = 0;
+        for (int i = 0; i < workers.length; i++) {
+            long ns = workers[i].isAlive() ? mx.getThreadCpuTime(workers[i].getId()) : -1;
+            sum += ns > 0 ? ns : cpuAtExit[i];
+        }
+        return sum;
+    }
+
+    int threads() {
+        return workers.length;
+    }
+}

@@ -1,0 +1,107 @@
+package org.fusefs.fusefs.lowlevel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.fusefs.cli.Backend;
+import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.testing.Capabilities;
+import org.fusefs.fusefs.testing.TestBackends;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Through the low-level adapter a file's hard links are one kernel inode: one st_ino, one link
+ * count, one page cache.
+ */
+class LowLevelHardLinkIT {
+    private static Path mp;
+    private static Backend backend;
+    private static LowLevelMount mount;
+
+    @BeforeAll
+    static void mount() throws Exception {
+        Capabilities.requireFuse();
+        mp = Files.createTempDirectory("fusefs-ll-it-");
+        backend = TestBackends.ramDisk(128L << 20, 64L << 20);
+        mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
+                List.of("fsname=fusefs-ll-it", "subtype=fusefs", "big_writes", "max_read=131072",
+                        "max_write=131072", "default_permissions"), 4, false, 30_000);
+    }
+
+    @AfterAll
+    static void unmount() throws Exception {
+        try {
+            if (mount != null) {
+                mount.unmount(15_000);
+                assertFalse(Unmounter.isMounted(mp), "still mounted after unmount");
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
+            if (mp != null) {
+                Files.deleteIfExists(mp);
+            }
+        }
+    }
+
+    private static long ino(Path p) throws Exception {
+        return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
+    }
+
+    private static int nlink(Path p) throws Exception {
+        return ((Number) Files.getAttribute(p, "unix:nlink")).intValue();
+    }
+
+    @Test
+    void hardLinks_shareInodeNumberLinkCountAndData() throws Exception {
+        Path d = Files.createDirectories(mp.resolve("links"));
+        Path a = d.resolve("a");
+        Path b = d.resolve("b");
+        Files.writeString(a, "first version of a");
+        Files.createLink(b, a);
+
+        assertEquals(ino(a), ino(b), "st_ino of a and b");
+        assertEquals(2, nlink(a), "st_nlink through a");
+        assertEquals(2, nlink(b), "st_nlink through b");
+        assertNotEquals(ino(d), ino(a), "the directory has its own inode");
+
+        try (FileChannel ra = FileChannel.open(a, StandardOpenOption.READ)) {
+            ByteBuffer before = ByteBuffer.allocate(64);
+            ra.read(before, 0); // a's pages are now in the kernel's cache
+            try (FileChannel wb = FileChannel.open(b, StandardOpenOption.WRITE)) {
+                wb.write(ByteBuffer.wrap("SECOND".getBytes(StandardCharsets.US_ASCII)), 0);
+            }
+            ByteBuffer after = ByteBuffer.allocate(18);
+            ra.read(after, 0);
+            assertArrayEquals("SECONDversion of a".getBytes(StandardCharsets.US_ASCII),
+                    after.array(), "write through b read through a's open descriptor");
+        }
+
+        Files.delete(a);
+        assertEquals(1, nlink(b), "st_nlink of b after unlink(a)");
+        assertEquals("SECONDversion of a", Files.readString(b));
+    }
+
+    @Test
+    void rootIsFuseRootId_andNamesResolveToOurInodeNumbers() throws Exception {
+        assertEquals(1L, ino(mp), "root st_ino is Vfs.ROOT_INO");
+        Path f = mp.resolve("ino-check");
+        Files.writeString(f, "x");
+        long ino = ino(f);
+        Path g = mp.resolve("ino-check-renamed");
+        Files.move(f, g);
+        assertEquals(ino, ino(g), "rename keeps the inode number");
+    }
+}
