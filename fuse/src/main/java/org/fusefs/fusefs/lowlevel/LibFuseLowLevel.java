@@ -92,8 +92,4 @@ public interface LibFuseLowLevel {
 
     @IgnoreError
     int fuse_reply_ioctl(long req, int result, long buf, long size);
-
-    /** Adds one entry at {@code buf}; returns the size it needs (not added when larger than {@code bufsize}). */
-    @IgnoreError
-    long fuse_add_direntry(long req, long buf, long bufsize, long name, long stat, long nextOff);
 }

@@ -448,46 +448,44 @@ final class LowLevelFs {
         }
     }
 
-    /** Fills one reply of at most {@code size} bytes with {@code fuse_add_direntry}. */
-    private final class DirFill implements Predicate<DirEntry> {
-        long req;
+    /**
+     * Fills one READDIR reply of at most {@code size} bytes with {@code struct fuse_dirent}s
+     * (what {@code fuse_add_direntry} writes: ino, next offset, name length, d_type, the name,
+     * zero padding to 8 bytes). Written here directly: no native call per entry.
+     */
+    private static final class DirFill implements Predicate<DirEntry> {
         long buf;
         long size;
         long used;
-        long stat;
-        Scratch scratch;
 
         @Override
         public boolean test(DirEntry e) {
-            IO.putLong(stat + ST_INO, e.ino());
-            IO.putInt(stat + ST_MODE, e.type() << 12);
-            long name = scratch.cString(e.name().getBytes(StandardCharsets.UTF_8));
-            long need = lib.fuse_add_direntry(req, buf + used, size - used, name, stat, e.nextOffset());
-            if (need > size - used) {
+            byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
+            long len = DIRENT_NAME + name.length;
+            long padded = (len + 7) & ~7L;
+            if (padded > size - used) {
                 return false;
             }
-            used += need;
+            long at = buf + used;
+            IO.putLong(at + DIRENT_INO, e.ino());
+            IO.putLong(at + DIRENT_OFF, e.nextOffset());
+            IO.putInt(at + DIRENT_NAMELEN, name.length);
+            IO.putInt(at + DIRENT_TYPE, e.type());
+            IO.putByteArray(at + DIRENT_NAME, name, 0, name.length);
+            IO.setMemory(at + len, padded - len, (byte) 0);
+            used += padded;
             return true;
         }
     }
 
-    private static final ThreadLocal<DirFill> FILL = new ThreadLocal<>();
+    private static final ThreadLocal<DirFill> FILL = ThreadLocal.withInitial(DirFill::new);
 
     void readdir(long req, long ino, long size, long off, long fi) {
         try {
-            Scratch s = scratch();
             DirFill f = FILL.get();
-            if (f == null) {
-                f = new DirFill();
-                FILL.set(f);
-            }
-            f.req = req;
-            f.buf = s.data(size);
+            f.buf = scratch().data(size);
             f.size = size;
             f.used = 0;
-            f.stat = s.dirStat;
-            f.scratch = s;
-            IO.setMemory(s.dirStat, STAT_SIZE, (byte) 0);
             vfs.readdir(ino, off, f);
             lib.fuse_reply_buf(req, f.buf, f.used);
         } catch (Throwable t) {

@@ -73,6 +73,13 @@ final class NativeLayout {
     static final int FUSE_CAP_BIG_WRITES = 1 << 5;
     static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
 
+    // struct fuse_dirent (fuse_kernel.h): the READDIR reply record
+    static final int DIRENT_INO = 0;
+    static final int DIRENT_OFF = 8;
+    static final int DIRENT_NAMELEN = 16;
+    static final int DIRENT_TYPE = 20;
+    static final int DIRENT_NAME = 24;
+
     // struct fuse_forget_data
     static final int FORGET_DATA_SIZE = 16;
 

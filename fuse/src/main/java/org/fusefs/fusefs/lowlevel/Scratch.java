@@ -18,7 +18,6 @@ final class Scratch {
     final long stat;
     final long entry;
     final long statvfs;
-    final long dirStat;
     final ByteBuffer ioctl = ByteBuffer.allocateDirect(IOCTL_CAPACITY);
     final long ioctlAddress = IO.getDirectBufferAddress(ioctl);
     private ByteBuffer data = ByteBuffer.allocateDirect(128 * 1024);
@@ -31,7 +30,6 @@ final class Scratch {
         stat = base;
         entry = base + 256;
         statvfs = base + 512;
-        dirStat = base + 640;
     }
 
     /** A buffer of at least {@code size} bytes for read and readdir replies. */
