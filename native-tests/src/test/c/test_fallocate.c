@@ -17,12 +17,15 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
 
 #ifndef FALLOC_FL_WRITE_ZEROES
 #define FALLOC_FL_WRITE_ZEROES 0x80	/* Linux 6.17; Debian 12's headers lack it */
@@ -637,13 +640,16 @@ static void test_shift(int mode, off_t pages, off_t off, off_t len)
  * Another process maps the 8-page file MAP_SHARED, reads every page and dirties one byte at
  * 5 * BS + 7 without msync. This process then collapses or inserts one page at shift_off.
  * The other process must see the shifted data, including its own byte at the new offset.
+ * With via_link the other process maps the file through a hard link: FUSE without use_ino
+ * gives each name its own node, so invalidating only the name that was shifted is not enough.
  */
-static void test_shift_mapped(int mode, off_t shift_off)
+static void test_shift_mapped(int mode, off_t shift_off, int via_link)
 {
 	const char *name = mode == FALLOC_FL_COLLAPSE_RANGE ? "COLLAPSE_RANGE" : "INSERT_RANGE";
 	const off_t pages = 8, size = pages * BS, dirty = 5 * BS + 7;
-	start_test("fallocate(%s, %lld, 4096) while another process maps the file MAP_SHARED "
-		   "with a dirty byte at %lld", name, (long long) shift_off, (long long) dirty);
+	start_test("fallocate(%s, %lld, 4096) while another process maps the file%s MAP_SHARED "
+		   "with a dirty byte at %lld", name, (long long) shift_off,
+		   via_link ? " through a hard link" : "", (long long) dirty);
 	if (!have_collapse) {
 		skip_test("COLLAPSE_RANGE / INSERT_RANGE are refused here (EOPNOTSUPP is checked separately)");
 		return;
@@ -652,6 +658,21 @@ static void test_shift_mapped(int mode, off_t shift_off)
 	int fd = make_file(path, size);
 	if (fd == -1)
 		return;
+	char map_path[4096];
+	snprintf(map_path, sizeof(map_path), "%s", path);
+	if (via_link) {
+		snprintf(map_path, sizeof(map_path), "%s.link", path);
+		unlink(map_path);
+		if (link(path, map_path) == -1) {
+			if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP)
+				skip_test("hard links are not supported here");
+			else
+				PERROR("link");
+			close(fd);
+			unlink(path);
+			return;
+		}
+	}
 	off_t new_size;
 	unsigned char *expected = shifted(pages, mode, shift_off, BS, &new_size);
 	off_t moved = mode == FALLOC_FL_COLLAPSE_RANGE ? dirty - BS : dirty + BS;
@@ -668,11 +689,11 @@ static void test_shift_mapped(int mode, off_t shift_off)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c = 0;
-		int cfd = open(path, O_RDWR);
+		int cfd = open(map_path, O_RDWR);
 		unsigned char *map = cfd == -1 ? MAP_FAILED :
 			mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
 		if (map == MAP_FAILED) {
-			fprintf(stderr, "child: open/mmap %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "child: open/mmap %s: %s\n", map_path, strerror(errno));
 			_exit(2);
 		}
 		unsigned char *before = pattern_buf(size);
@@ -728,6 +749,8 @@ out:
 	free(expected);
 	close(fd);
 	unlink(path);
+	if (via_link)
+		unlink(map_path);
 }
 
 static void test_unsupported_modes(void)
@@ -778,6 +801,120 @@ static void test_unsupported_modes(void)
 	unlink(path);
 }
 
+/* Adds (on) or removes (!on) inode flags (chattr) of fd, keeping the others (ext4's extent
+ * flag must stay). Returns 0, or the errno when the filesystem has no inode flags. */
+static int change_inode_flags(int fd, int flag, int on)
+{
+	int flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+		return errno;
+	flags = on ? flags | flag : flags & ~flag;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0 ? 0 : errno;
+}
+
+/*
+ * chattr +a allows only mode 0 and KEEP_SIZE; chattr +i refuses everything to an fd opened
+ * before the flag was set. Skipped where FS_IOC_SETFLAGS is not supported (FUSE forwards it to
+ * the daemon, which may not implement inode flags).
+ */
+static void test_inode_flags(void)
+{
+	struct {
+		int flag;
+		int mode;
+		const int *want;
+		const char *what;
+	} cases[] = {
+		{ FS_APPEND_FL, 0, SET(0), "append-only, mode 0" },
+		{ FS_APPEND_FL, FALLOC_FL_KEEP_SIZE, SET(0), "append-only, KEEP_SIZE" },
+		{ FS_APPEND_FL, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, SET(EPERM),
+		  "append-only, PUNCH_HOLE" },
+		/* The VFS checks the flag before the filesystem's modes, where it knows the flag
+		 * (not on FUSE: there an unsupported mode is refused first). */
+		{ FS_APPEND_FL, FALLOC_FL_ZERO_RANGE, have_zero ? SET(EPERM) : SET(EPERM, EOPNOTSUPP),
+		  "append-only, ZERO_RANGE" },
+		{ FS_APPEND_FL, FALLOC_FL_COLLAPSE_RANGE,
+		  have_collapse ? SET(EPERM) : SET(EPERM, EOPNOTSUPP), "append-only, COLLAPSE_RANGE" },
+		{ FS_APPEND_FL, FALLOC_FL_INSERT_RANGE,
+		  have_collapse ? SET(EPERM) : SET(EPERM, EOPNOTSUPP), "append-only, INSERT_RANGE" },
+		{ FS_IMMUTABLE_FL, 0, SET(EPERM), "immutable, mode 0" },
+		{ FS_IMMUTABLE_FL, FALLOC_FL_KEEP_SIZE, SET(EPERM), "immutable, KEEP_SIZE" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		start_test("fallocate(0x%x, 4096, 4096) on a file with chattr %s", cases[i].mode,
+			   cases[i].what);
+		char *path = next_path();
+		int fd = make_file(path, 8 * BS);
+		if (fd == -1)
+			continue;
+		int e = change_inode_flags(fd, cases[i].flag, 1);
+		if (e == ENOTTY || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL) {
+			skip_test("FS_IOC_SETFLAGS is not supported here");
+		} else if (e != 0) {
+			fail("ioctl(FS_IOC_SETFLAGS, 0x%x): %s", cases[i].flag, strerror(e));
+		} else {
+			if (expect_fallocate(fd, cases[i].mode, BS, BS, cases[i].want) == 0)
+				success();
+			if ((e = change_inode_flags(fd, cases[i].flag, 0)) != 0)
+				fprintf(stderr, "clearing the inode flags of %s: %s\n", path, strerror(e));
+		}
+		close(fd);
+		unlink(path);
+	}
+}
+
+/*
+ * A request larger than the free space fails with ENOSPC, and after the file is removed the
+ * free space is back: a failed allocation must not leak blocks. ext4 keeps a partial allocation
+ * (and may advance i_size to it) until then, XFS and tmpfs undo it; both are accepted.
+ */
+static void test_enospc(void)
+{
+	struct statvfs before, after;
+	start_test("fallocate(0) of more than the free space fails with ENOSPC and leaks no blocks");
+	char *path = next_path();
+	int fd = make_file(path, BS);
+	if (fd == -1)
+		return;
+	if (fsync(fd) == -1 || fstatvfs(fd, &before) == -1) {
+		PERROR("fsync/fstatvfs");
+		close(fd);
+		return;
+	}
+	/* f_bfree, not f_bavail: root may use the blocks reserved for it. */
+	off_t free_bytes = (off_t) before.f_bfree * before.f_frsize;
+	off_t margin = (off_t) before.f_blocks * before.f_frsize / 10;
+	off_t want = free_bytes + (margin > (64 << 20) ? margin : (64 << 20));
+	if (expect_fallocate(fd, 0, 0, want, SET(ENOSPC)) == -1) {
+		close(fd);
+		unlink(path);
+		return;
+	}
+	off_t size = file_size(fd);
+	close(fd);
+	if (unlink(path) == -1) {
+		PERROR("unlink");
+		return;
+	}
+	sync();
+	if (statvfs(dir, &after) == -1) {
+		PERROR("statvfs");
+		return;
+	}
+	/* Slack: 1% of the filesystem for metadata and deferred frees. */
+	long long slack = before.f_blocks / 100;
+	long long lost = (long long) before.f_bfree - (long long) after.f_bfree;
+	fprintf(stderr, "      free blocks: %llu before, %llu after (size after the failed call %lld)\n",
+		(unsigned long long) before.f_bfree, (unsigned long long) after.f_bfree,
+		(long long) size);
+	if (lost > slack)
+		fail("free blocks after removing the file: expected >= %lld (before %llu, slack %lld), "
+		     "got %llu", (long long) before.f_bfree - slack,
+		     (unsigned long long) before.f_bfree, slack, (unsigned long long) after.f_bfree);
+	else
+		success();
+}
+
 int main(int argc, char **argv)
 {
 	int need_zero = 0, need_collapse = 0, opt;
@@ -816,6 +953,7 @@ int main(int argc, char **argv)
 	test_errors_special();
 	test_errors_shift();
 	test_errors_rlimit();
+	test_inode_flags();
 	test_allocate();
 	test_keep_size();
 	test_zeroing(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, "PUNCH_HOLE|KEEP_SIZE", BS + 100,
@@ -835,8 +973,11 @@ int main(int argc, char **argv)
 	test_shift(FALLOC_FL_INSERT_RANGE, 8, 2 * BS, BS);
 	test_shift(FALLOC_FL_INSERT_RANGE, 8, 0, 2 * BS);
 	test_shift(FALLOC_FL_INSERT_RANGE, 16, 15 * BS, 4 * BS);
-	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS);
-	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS);
+	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS, 0);
+	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS, 0);
+	test_shift_mapped(FALLOC_FL_COLLAPSE_RANGE, BS, 1);
+	test_shift_mapped(FALLOC_FL_INSERT_RANGE, 2 * BS, 1);
 	test_unsupported_modes();
+	test_enospc();
 	return fst_finish("test_fallocate");
 }

@@ -182,6 +182,21 @@ nt_loop_mount() {
     nt_run mount -o loop "$image" "$mnt"
 }
 
+# Attaches IMAGE to a free loop device with direct I/O on (the backing file is opened O_DIRECT,
+# spec fuse-kernel.md §9) and prints the device; registered so that cleanup detaches it.
+nt_losetup_dio() {
+    local image=$1 dev
+    dev=$(losetup --direct-io=on --show -f "$image") || nt_fail "losetup --direct-io=on -f $image failed"
+    nt_register loopdev - "$dev" "$image"
+    echo "$dev"
+}
+
+nt_losetup_detach() {
+    local dev=$1
+    losetup -d "$dev" || nt_fail "losetup -d $dev failed"
+    nt_unregister "$dev"
+}
+
 # Unmounts everything listed in a registry, newest first. Used by the runner and case traps.
 nt_cleanup_registry() {
     local reg=$1 lines kind pid mnt image i
@@ -189,6 +204,13 @@ nt_cleanup_registry() {
     mapfile -t lines < "$reg"
     for (( i=${#lines[@]}-1; i>=0; i-- )); do
         read -r kind pid mnt image <<< "${lines[i]}"
+        if [ "$kind" = loopdev ]; then
+            if losetup "$mnt" >/dev/null 2>&1; then
+                echo "cleanup: detaching $mnt ($image)" >&2
+                losetup -d "$mnt" || echo "cleanup: losetup -d $mnt failed" >&2
+            fi
+            continue
+        fi
         if nt_is_mounted "$mnt" || { [ "$pid" != - ] && nt_pid_alive "$pid"; }; then
             echo "cleanup: unmounting $mnt ($kind)" >&2
             NT_REGISTRY=$reg fs_umount "$mnt" || echo "cleanup: $mnt is still mounted" >&2

@@ -33,7 +33,12 @@ import org.fusefs.uapi.OpenFlags;
  *           Inode.dataSem (i_data_sem: extent tree, pending and delayed blocks; writeback and readpage take it)
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
- * Two inode locks are never held together except in rename under the namespace write lock.
+ * Leaf monitors outside the order, which call nothing out: an inode's own monitor (creating its
+ * address space) and the lifecycle monitor (one sync or unmount at a time, taken before all else).
+ * Only the metadata writer holds two inode locks at once: all of them, in inode order, under the
+ * namespace write lock; no other thread takes a second inode lock or the namespace lock while
+ * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
+ * that an eviction cannot run in the middle of a metadata write.
  *
  * <p>Metadata lives in memory and is written to the device, checksummed, at {@link #sync} and
  * {@link #unmount}; the journal that would make each change durable on its own is a later issue.
@@ -420,6 +425,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public void release(OpenFile f) {
         OpenFileImpl of = (OpenFileImpl) f;
         Inode i = of.inode;
+        // The namespace lock keeps an eviction out of a metadata write in progress.
+        ns.ns.readLock().lock();
         i.lock.lock();
         try {
             if (of.released) {
@@ -430,6 +437,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             evictIfUnusedLocked(i);
         } finally {
             i.lock.unlock();
+            ns.ns.readLock().unlock();
         }
     }
 

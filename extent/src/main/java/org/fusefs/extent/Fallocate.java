@@ -200,7 +200,7 @@ final class Fallocate {
         try {
             zeroEdges(i, off, end);
             if (fb < eb) {
-                m.truncateRange(fb * BS, eb * BS - 1, false);
+                m.truncateRange(fb * BS, eb * BS - 1, true);
                 i.dataSem.writeLock().lock();
                 try {
                     List<Extent> removed = i.extents.remove(fb, eb);
@@ -244,7 +244,7 @@ final class Fallocate {
             allocate(i, floorBlk(off), ceilBlk(end), "zero range");
             zeroEdges(i, off, end);
             if (fb < eb) {
-                m.truncateRange(fb * BS, eb * BS - 1, false);
+                m.truncateRange(fb * BS, eb * BS - 1, true);
                 i.dataSem.writeLock().lock();
                 try {
                     i.extents.setState(fb, eb, true);

@@ -47,6 +47,9 @@ final class FileIo {
                 return 0;
             }
             int n = (int) Math.min(len, size - pos);
+            if ((f.flags() & OpenFlags.O_NOATIME) == 0) {
+                touchAtime(i);
+            }
             if (direct(f, pos, len)) {
                 return (int) directIO(fs, i, DioArgs.Rw.READ, pos, len, address, buf);
             }
@@ -63,6 +66,24 @@ final class FileIo {
             throw ExtentFs.eio("read ino " + i.ino + " at " + pos, e);
         } finally {
             i.invalidateLock.readLock().unlock();
+        }
+    }
+
+    private static final long DAY_NS = 24L * 3600 * 1_000_000_000L;
+
+    /**
+     * relatime, Linux's default: a read moves atime only when it is older than mtime or ctime or a
+     * day old. Written without the inode lock: racing readers store nearly the same time.
+     */
+    static void touchAtime(Inode i) {
+        long a = i.atimeNs;
+        if (a <= i.mtimeNs || a <= i.ctimeNs) {
+            i.atimeNs = ExtentFs.now();
+        } else {
+            long now = ExtentFs.now();
+            if (now - a >= DAY_NS) {
+                i.atimeNs = now;
+            }
         }
     }
 
@@ -86,7 +107,7 @@ final class FileIo {
                 len = (int) (ExtentFs.MAX_BYTES - pos);
             }
             long first = pos / BS;
-            long end = (pos + len + BS - 1) / BS;
+            long end = (pos + len + (long) BS - 1) / BS;
             long oldSize = i.size;
             boolean direct = direct(f, pos, len);
             if (direct && i.mapping != null) {
@@ -98,6 +119,15 @@ final class FileIo {
                 if (direct) {
                     fs.mapBlocks.allocateHoles(i, first, end);
                 } else {
+                    long fit = fs.mapBlocks.fittingEnd(i, first, end);
+                    if (fit <= first) {
+                        throw new NoSpaceException(fs.alloc.availBlocks() + " blocks available");
+                    }
+                    if (fit < end) {
+                        // As Linux: write what fits, and ENOSPC only when nothing does.
+                        len = (int) Math.min(len, fit * BS - pos);
+                        end = fit;
+                    }
                     fs.mapBlocks.reserveDelayed(i, first, end);
                     i.pending.add(first, end);
                 }

@@ -129,6 +129,28 @@ final class MapBlocks {
         return n;
     }
 
+    /**
+     * The end of the longest prefix of {@code [from, to)} whose unpromised holes fit in the space
+     * available now ({@code to} when all of it fits); for short writes at ENOSPC.
+     */
+    long fittingEnd(Inode inode, long from, long to) {
+        long avail = alloc.availBlocks();
+        if (newBlocks(inode, from, to) <= avail) {
+            return to;
+        }
+        long need = 0;
+        for (long[] h : holes(inode.extents, from, to)) {
+            for (long b = h[0]; b < h[1]; b++) {
+                if (!inode.delayed.contains(b)) {
+                    if (++need > avail) {
+                        return b;
+                    }
+                }
+            }
+        }
+        return to;
+    }
+
     /** Drops the delayed blocks of {@code [from, to)} (their cached data is gone) and their promise. */
     void dropDelayed(Inode inode, long from, long to) {
         assert inode.dataSem.isWriteLockedByCurrentThread();

@@ -18,7 +18,7 @@ import org.fusefs.extent.alloc.NoSpaceException;
  * <p>Each write allocates new blocks for the chains and trees after freeing those of the previous
  * write; without the journal (a later issue) a crash in the middle of this leaves an image that
  * mount rejects by its checksums. Called under the filesystem's lifecycle monitor; takes the
- * namespace lock exclusively, then each inode's lock and dataSem in turn.
+ * namespace lock exclusively, then every inode's lock in inode order, then dataSem of each in turn.
  */
 final class MetadataWriter {
     private final ExtentFs fs;
@@ -37,7 +37,24 @@ final class MetadataWriter {
 
     private void run(int state) throws IOException {
         fs.ns.ns.writeLock().lock();
+        List<Inode> locked = new ArrayList<>();
         try {
+            // The image must be one instant: no block may be allocated or freed between writing the
+            // trees and writing the free map. Namespace changes and evictions are held off by the
+            // namespace lock; writes, truncates and fallocate by holding every inode lock (no other
+            // thread takes two inode locks, nor the namespace lock under one, so this cannot
+            // deadlock); writeback allocation by writing everything back under those locks first.
+            List<Inode> all = new ArrayList<>(fs.inodes.all());
+            all.sort((a, b) -> Long.compare(a.ino, b.ino));
+            for (Inode i : all) {
+                i.lock.lock();
+                locked.add(i);
+            }
+            for (Inode i : all) {
+                if (i.mapping != null && !i.freed) {
+                    i.mapping.writeAndWait(0, Long.MAX_VALUE);
+                }
+            }
             long highest = 0;
             for (Inode i : fs.inodes.all()) {
                 highest = Math.max(highest, i.ino);
@@ -75,6 +92,9 @@ final class MetadataWriter {
             fs.io.write(0, sb.encode());
             flush();
         } finally {
+            for (Inode i : locked) {
+                i.lock.unlock();
+            }
             fs.ns.ns.writeLock().unlock();
         }
     }

@@ -82,7 +82,14 @@ final class Namespace {
         }
     }
 
-    private Inode newInode(int mode, int uid, int gid) {
+    /** A new inode in directory {@code d}; a set-group-ID directory hands on its group (inode_init_owner). */
+    private Inode newInode(Inode d, int mode, int uid, int gid) {
+        if ((d.mode & FileMode.S_ISGID) != 0) {
+            gid = d.gid;
+            if (FileMode.isDir(mode)) {
+                mode |= FileMode.S_ISGID;
+            }
+        }
         Inode i = fs.inodes.allocate(mode);
         if (i == null) {
             throw new ErrnoException(Errno.ENOSPC, "no free inode (" + fs.inodes.count() + " in the table)");
@@ -128,7 +135,7 @@ final class Namespace {
             Inode d = dirInode(dir);
             int type = mknodType(mode);
             checkNewEntry(d, name);
-            Inode i = newInode(type | (mode & FileMode.PERMISSION_BITS), uid, gid);
+            Inode i = newInode(d, type | (mode & FileMode.PERMISSION_BITS), uid, gid);
             if (type == FileMode.S_IFCHR || type == FileMode.S_IFBLK) {
                 i.rdev = rdev;
             }
@@ -157,7 +164,7 @@ final class Namespace {
                 }
             } else {
                 checkNewEntry(d, name);
-                i = newInode(FileMode.S_IFREG | (mode & FileMode.PERMISSION_BITS), uid, gid);
+                i = newInode(d, FileMode.S_IFREG | (mode & FileMode.PERMISSION_BITS), uid, gid);
                 d.dir.add(name, i.ino, i.dtype());
                 touch(d);
             }
@@ -180,7 +187,7 @@ final class Namespace {
             if (d.nlink >= ExtentFs.LINK_MAX) {
                 throw new ErrnoException(Errno.EMLINK, "directory " + dir + " has " + d.nlink + " links");
             }
-            Inode i = newInode(FileMode.S_IFDIR | (mode & FileMode.PERMISSION_BITS), uid, gid);
+            Inode i = newInode(d, FileMode.S_IFDIR | (mode & FileMode.PERMISSION_BITS), uid, gid);
             i.nlink = 2;
             i.dir.parent = d.ino;
             i.size = BlockIo.BLOCK_SIZE;
@@ -206,7 +213,7 @@ final class Namespace {
             if (t.length > MetaChain.MAX_SYMLINK) {
                 throw new ErrnoException(Errno.ENAMETOOLONG, "symlink target of " + t.length + " bytes");
             }
-            Inode i = newInode(FileMode.S_IFLNK | 0777, uid, gid);
+            Inode i = newInode(d, FileMode.S_IFLNK | 0777, uid, gid);
             i.symlink = t;
             i.size = t.length;
             d.dir.add(name, i.ino, i.dtype());
@@ -451,6 +458,10 @@ final class Namespace {
             Inode d = dirInode(dir);
             if (offset < 0) {
                 throw new ErrnoException(Errno.EINVAL, "readdir offset " + offset);
+            }
+            if (d.nlink == 0) {
+                // iterate_dir() on a removed directory (IS_DEADDIR)
+                throw new ErrnoException(Errno.ENOENT, "directory " + dir + " was removed");
             }
             if (offset == 0 && !sink.test(new DirEntry(".", d.ino, d.dtype(), 1))) {
                 return;

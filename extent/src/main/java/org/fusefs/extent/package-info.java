@@ -24,9 +24,10 @@
  * live in memory; {@link org.fusefs.extent.ExtentFs#sync} and {@link org.fusefs.extent.ExtentFs#unmount}
  * write all of them. File data goes through the page cache: a buffered write promises space (delayed
  * allocation; ENOSPC is reported by the write), writeback allocates blocks for whole runs of dirty
- * pages as unwritten extents, writes them, and converts them to written. Until the journal exists,
- * a crash loses metadata changes since the last sync, and a crash during sync leaves an image that
- * mount refuses.
+ * pages as unwritten extents, writes them, and converts them to written. A sync writes one
+ * consistent image even while files change (it holds every inode lock and writes back first).
+ * fsync writes a file's data back but not the metadata. Until the journal exists, a crash loses
+ * metadata changes since the last sync, and a crash during sync leaves an image that mount refuses.
  *
  * <h2>Choices where Linux filesystems differ</h2>
  * errno order of Linux 6.18 (EOPNOTSUPP for invalid fallocate mode combinations); ext4's per-mode

@@ -175,4 +175,59 @@ class ConcurrencyTest {
             }
         }
     }
+
+    /** sync() while other threads write, truncate, fallocate, create and delete: every image it writes mounts. */
+    @Test
+    void syncDuringChangesWritesConsistentImages() throws Exception {
+        TestDevice dev = new TestDevice("syncdev", 64L << 20);
+        try (FsFixture fx = new FsFixture(dev, 128L << 20, MkfsOptions.defaults().withUuidSeed(3))) {
+            ExtentFs fs = fx.fs;
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int id = t;
+                tasks.add(() -> {
+                    Random r = new Random(300 + id);
+                    long dir = fs.mkdir(ROOT, "w" + id, 0755, 0, 0).ino();
+                    OpenFile[] files = new OpenFile[5];
+                    for (int k = 0; k < files.length; k++) {
+                        files[k] = fs.create(dir, "f" + k, 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+                    }
+                    byte[] b = new byte[3 * BS];
+                    for (int step = 0; !stop.get(); step++) {
+                        OpenFile f = files[r.nextInt(files.length)];
+                        r.nextBytes(b);
+                        fs.write(f, r.nextInt(32) * (long) BS, b, 0, 1 + r.nextInt(b.length));
+                        switch (r.nextInt(4)) {
+                            case 0 -> fs.setattr(f.ino(), SetAttr.size(r.nextInt(16 * BS)), f);
+                            case 1 -> fs.fallocate(f, FallocFlag.KEEP_SIZE, r.nextInt(32) * (long) BS, 4 * BS);
+                            case 2 -> fs.fallocate(f, FallocFlag.PUNCH_HOLE | FallocFlag.KEEP_SIZE, 0, 8 * BS);
+                            default -> fs.fsync(f, false);
+                        }
+                    }
+                    for (OpenFile f : files) {
+                        fs.release(f);
+                    }
+                    return null;
+                });
+            }
+            tasks.add(() -> {
+                try {
+                    for (int k = 0; k < 12; k++) {
+                        Thread.sleep(20);
+                        fs.sync();
+                        // Metadata blocks of the image just written stay untouched until the next sync.
+                        TestDevice copy = dev.snapshot("snapshot" + k);
+                        try (org.fusefs.pagecache.PageCache c = new org.fusefs.pagecache.PageCache(fx.mem)) {
+                            ExtentFs.mount(copy, fx.mem, c).unmount();
+                        }
+                    }
+                } finally {
+                    stop.set(true);
+                }
+                return null;
+            });
+            runAll(tasks);
+        }
+    }
 }

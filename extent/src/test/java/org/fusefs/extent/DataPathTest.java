@@ -151,4 +151,25 @@ class DataPathTest {
             g.mknod(ROOT, "after", 0100644, 0, 0, 0);
         }
     }
+
+    @Test
+    void readsMoveAtimeAsRelatime() throws Exception {
+        try (FsFixture fx = FsFixture.ram(16L << 20, 64L << 20)) {
+            ExtentFs fs = fx.fs;
+            OpenFile f = fs.create(ROOT, "at", 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+            fs.write(f, 0, new byte[10], 0, 10);
+            fs.setattr(f.ino(), SetAttr.times(1000L, 2000L), f);
+            read(fs, f, 0, 10);
+            long a1 = fs.getattr(f.ino()).atimeNs();
+            assertTrue(a1 > 2000L, "atime older than mtime moves on read");
+            read(fs, f, 0, 10);
+            assertEquals(a1, fs.getattr(f.ino()).atimeNs(), "a recent atime newer than mtime stays");
+            OpenFile na = fs.open(f.ino(), OpenFlags.O_RDONLY | OpenFlags.O_NOATIME);
+            fs.setattr(f.ino(), SetAttr.times(1000L, 2000L), f);
+            read(fs, na, 0, 10);
+            assertEquals(1000L, fs.getattr(f.ino()).atimeNs(), "O_NOATIME");
+            fs.release(na);
+            fs.release(f);
+        }
+    }
 }

@@ -66,8 +66,13 @@ class NamespaceTest {
             assertErrno(Errno.ENOENT, () -> fs.getattr(999));
             fs.unlink(d, "a");
             assertErrno(Errno.ENOENT, () -> fs.getattr(a));
+            OpenFile open = fs.open(d, org.fusefs.uapi.OpenFlags.O_RDONLY);
             fs.rmdir(ROOT, "d");
             assertErrno(Errno.ENOENT, () -> fs.lookup(ROOT, "d"));
+            assertErrno(Errno.ENOENT, () -> fs.readdir(d, 0, e -> true));
+            assertErrno(Errno.ENOENT, () -> file(fs, d, "new"));
+            fs.release(open);
+            assertErrno(Errno.ENOENT, () -> fs.getattr(d));
             assertEquals(2, fs.getattr(ROOT).nlink());
         }
     }
@@ -218,6 +223,21 @@ class NamespaceTest {
                 assertTrue(seen.contains("f" + k), "missing f" + k);
             }
             assertTrue(!seen.contains("f99"));
+        }
+    }
+
+    @Test
+    void setGroupIdDirectoryHandsOnItsGroup() throws Exception {
+        try (FsFixture f = FsFixture.small()) {
+            ExtentFs fs = f.fs;
+            long d = fs.mkdir(ROOT, "sgid", 02775, 0, 50).ino();
+            InodeAttr file = file(fs, d, "f");
+            assertEquals(50, fs.mknod(d, "g", FileMode.S_IFREG | 0644, 0, 1000, 1000).gid());
+            InodeAttr sub = fs.mkdir(d, "sub", 0755, 1000, 1000);
+            assertEquals(50, sub.gid());
+            assertEquals(FileMode.S_ISGID, sub.mode() & FileMode.S_ISGID);
+            assertEquals(50, file.gid());
+            assertEquals(1000, fs.mkdir(ROOT, "plain", 0755, 1000, 1000).gid());
         }
     }
 }

@@ -65,6 +65,13 @@ final class TestDevice implements BlockDevice {
         bio.complete(BlkStatus.OK, null);
     }
 
+    /** A copy of the stored image as it is now (blocks being written meanwhile may be torn). */
+    TestDevice snapshot(String newName) {
+        TestDevice t = new TestDevice(newName, capacity);
+        blocks.forEach((k, v) -> t.blocks.put(k, v.clone()));
+        return t;
+    }
+
     /** Flips one byte of the stored image (corruption tests). */
     void flip(long block, int offset) {
         byte[] b = blocks.computeIfAbsent(block, k -> new byte[BS]);

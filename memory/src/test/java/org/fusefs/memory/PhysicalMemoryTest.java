@@ -28,6 +28,22 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void consecutiveOrderZeroAllocationsFromFreshMemoryAscend() {
+        try (PhysicalMemory m = memory(8 * MIB, true)) {
+            Page prev = m.allocPage(MigrateType.MOVABLE);
+            int ascending = 0;
+            for (int i = 0; i < 255; i++) {
+                Page p = m.allocPage(MigrateType.MOVABLE);
+                if (p.pfn() == prev.pfn() + 1) {
+                    ascending++;
+                }
+                prev = p;
+            }
+            assertTrue(ascending >= 250, ascending + " of 255 consecutive allocations took the next frame");
+        }
+    }
+
+    @Test
     void everyFrameIsPageAligned() {
         try (PhysicalMemory m = memory(8 * MIB, true)) {
             for (int i = 0; i < 64; i++) {

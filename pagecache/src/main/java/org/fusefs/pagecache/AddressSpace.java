@@ -328,6 +328,7 @@ public final class AddressSpace implements PageMapping {
     Page readLockedPage(long index) throws IOException {
         Page p = findOrCreateLocked(index);
         if (p.test(PageFlag.UPTODATE)) {
+            cache.hits.increment();
             return p;
         }
         try {
@@ -380,7 +381,6 @@ public final class AddressSpace implements PageMapping {
             cache.dirtyChanged(-1);
         }
         p.clear(PageFlag.MAPPED);
-        p.clear(PageFlag.REFERENCED);
         cache.pageRemoved();
     }
 

@@ -46,9 +46,9 @@ final class Filemap {
                 copyOut(page, po, n, kind, addr + done, arr, off + done, buf);
                 VarHandle.acquireFence();
                 if (as.removals == seq) {
-                    if (!page.test(PageFlag.REFERENCED)) {
-                        page.set(PageFlag.REFERENCED);
-                    }
+                    // Not PG_referenced: the page may have been freed since the check above, and
+                    // a flag must never be set on a frame the cache no longer owns.
+                    cache.markAccessed(page);
                     cache.hits.increment();
                     done += n;
                     continue;

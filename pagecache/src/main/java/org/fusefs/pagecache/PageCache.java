@@ -30,6 +30,8 @@ public final class PageCache implements AutoCloseable {
     private final Reclaim reclaim;
     // Cache generation of the page in each frame, set when it enters an address space.
     private final AtomicLongArray generations;
+    // Read since last scanned, per frame: stands in for PG_referenced (see markAccessed).
+    private final byte[] accessed;
     private final AtomicLong nextGeneration = new AtomicLong();
     private final AtomicLong nrCached = new AtomicLong();
     private final AtomicLong nrDirty = new AtomicLong();
@@ -53,6 +55,7 @@ public final class PageCache implements AutoCloseable {
         this.writeback = new Writeback(this, config, memory.totalPages());
         this.reclaim = new Reclaim(this);
         this.generations = new AtomicLongArray((int) memory.totalPages());
+        this.accessed = new byte[(int) memory.totalPages()];
         memory.registerShrinker(reclaim);
     }
 
@@ -165,12 +168,37 @@ public final class PageCache implements AutoCloseable {
     /** A page just entered an address space (tree lock held): count it, stamp it, put it on the LRU. */
     void pageAdded(Page p) {
         generations.set((int) p.pfn(), nextGeneration.incrementAndGet());
+        accessed[(int) p.pfn()] = 0;
         nrCached.incrementAndGet();
         lru.add(p);
     }
 
     void pageRemoved() {
         nrCached.decrementAndGet();
+    }
+
+    /**
+     * Notes that a cached page was read ({@code folio_mark_accessed}). Kept in a side table by
+     * pfn rather than in PG_referenced because the lock-free read path holds no reference: by
+     * now the frame may have been freed, and the allocator rightly rejects flags on free frames.
+     * A stray mark on a freed frame is harmless: it is cleared when the frame next enters the
+     * cache. Plain byte writes: a lost or late mark only changes which page reclaim takes.
+     */
+    void markAccessed(Page p) {
+        int pfn = (int) p.pfn();
+        if (accessed[pfn] == 0) {
+            accessed[pfn] = 1;
+        }
+    }
+
+    /** Clears the access mark of {@code p}; returns whether it was set. */
+    boolean testAndClearAccessed(Page p) {
+        int pfn = (int) p.pfn();
+        if (accessed[pfn] == 0) {
+            return false;
+        }
+        accessed[pfn] = 0;
+        return true;
     }
 
     long generation(Page p) {

@@ -12,7 +12,8 @@ import org.fusefs.memory.page.PageFlag;
  * page cache's {@link Shrinker} for the memory core.
  *
  * <p>A page is reclaimed only when it is clean, not under writeback, not mapped and its lock can
- * be taken without waiting; a page read since it was last scanned gets a second chance. Dirty
+ * be taken without waiting; a page read since it was last scanned gets a second chance (see
+ * {@link PageCache#markAccessed}). Dirty
  * pages stay on the LRU for writeback to clean (the allocation path in {@link PageCache} starts
  * that writeback when reclaim finds nothing). Never sleeps, so the allocator may call it with
  * its own caller's locks held.
@@ -37,7 +38,12 @@ final class Reclaim implements Shrinker {
     @Override
     public long shrink(long nrPages, int order) {
         long freed = order > 0 ? reclaimBlocks(nrPages, order) : 0;
-        return freed + (freed < nrPages ? reclaim(nrPages - freed) : 0);
+        freed += freed < nrPages ? reclaim(nrPages - freed) : 0;
+        if (freed < nrPages && cache.nrDirtyPages() > 0) {
+            // Dirty pages cannot be freed now; have them written so that they can be soon.
+            cache.writeback.wakeForReclaim();
+        }
+        return freed;
     }
 
     /** Frees up to {@code nrPages} clean pages in LRU order; returns how many were freed. */
@@ -61,7 +67,7 @@ final class Reclaim implements Shrinker {
                 if (!(m instanceof AddressSpace as) || as.cache() != cache) {
                     continue;
                 }
-                if (freed >= nrPages || p.testAndClear(PageFlag.REFERENCED)) {
+                if (freed >= nrPages || cache.testAndClearAccessed(p)) {
                     as.putbackLru(p);
                     continue;
                 }

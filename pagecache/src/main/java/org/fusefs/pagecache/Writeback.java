@@ -42,6 +42,9 @@ final class Writeback {
     private final AtomicLong started = new AtomicLong();
     private final AtomicLong workerSeq = new AtomicLong();
     private final long backgroundThresh;
+    private static final long URGENT_NANOS = 1_000_000_000L;
+    // When reclaim last asked for writeback; far in the past at first.
+    private volatile long urgentSince = System.nanoTime() - 2 * URGENT_NANOS;
     private final long dirtyLimit;
 
     Writeback(PageCache cache, PageCacheConfig config, long totalPages) {
@@ -78,7 +81,16 @@ final class Writeback {
     }
 
     private boolean overBackground() {
-        return cache.nrDirtyPages() > backgroundThresh;
+        return cache.nrDirtyPages() > backgroundThresh || System.nanoTime() - urgentSince < URGENT_NANOS;
+    }
+
+    /**
+     * Reclaim found dirty pages where it wanted clean ones: write back without waiting for the
+     * expire time for a while (the kernel's wakeup_flusher_threads from vmscan). Never sleeps.
+     */
+    void wakeForReclaim() {
+        urgentSince = System.nanoTime();
+        kick();
     }
 
     private void ensureWorkerLocked() {

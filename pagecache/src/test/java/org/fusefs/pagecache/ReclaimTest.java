@@ -130,6 +130,23 @@ class ReclaimTest {
     }
 
     @Test
+    void aShrinkerRequestThatMeetsDirtyPagesStartsWriteback() throws Exception {
+        PageCacheConfig cfg = PageCacheConfig.builder().dirtyExpire(Duration.ofSeconds(60))
+                .workerIdle(Duration.ofMillis(200)).build();
+        try (Fixture f = new Fixture(16L << 20, cfg)) {
+            TestStore store = new TestStore();
+            AddressSpace as = f.cache.newAddressSpace(store, "dirty");
+            as.write(0, new byte[64 * Page.SIZE], 0, 64 * Page.SIZE, 0);
+            Thread.sleep(100);
+            assertEquals(64, as.nrDirty(), "nothing written before the expire time");
+            // What the allocator does when it runs short.
+            assertEquals(0, new Reclaim(f.cache).shrink(32, 0), "all pages dirty: nothing to free yet");
+            WritebackTest.waitFor(() -> as.nrDirty() == 0 && as.nrWriteback() == 0, 5000, "writeback woken by reclaim");
+            assertEquals(32, new Reclaim(f.cache).shrink(32, 0));
+        }
+    }
+
+    @Test
     void readReferencedPagesSurviveAColdScan() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();

@@ -22,6 +22,12 @@ final class TestStore implements AddressSpaceOperations {
     final ConcurrentHashMap<Long, Integer> writesPerIndex = new ConcurrentHashMap<>();
     volatile CountDownLatch writeGate;
     volatile long writeDelayMillis;
+    /**
+     * The file size the owner knows, or -1: when set, readPage zeroes bytes past it, as the
+     * AddressSpaceOperations contract asks (ext4 does the same in its read path). A filesystem
+     * sets the smaller size before it truncates the page cache (truncate_setsize).
+     */
+    volatile long size = -1;
     volatile CountDownLatch writeEntered;
 
     @Override
@@ -34,6 +40,12 @@ final class TestStore implements AddressSpaceOperations {
             page.zero(0, Page.SIZE);
         } else {
             page.copyFrom(b, 0, 0, Page.SIZE);
+        }
+        long sz = size;
+        long pageStart = page.index() << Page.SHIFT;
+        if (sz >= 0 && sz < pageStart + Page.SIZE) {
+            int from = (int) Math.max(0, sz - pageStart);
+            page.zero(from, Page.SIZE - from);
         }
         pagesRead.incrementAndGet();
     }

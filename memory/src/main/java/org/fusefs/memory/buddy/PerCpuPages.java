@@ -106,6 +106,17 @@ abstract class PerCpuPagesFields extends PerCpuPagesPad {
         return lists[type][PAD + --counts[PAD + type]];
     }
 
+    /** Reverses the top {@code n} frames of list {@code type}. */
+    void reverseTop(int type, int n) {
+        assert isLocked();
+        int[] list = lists[type];
+        for (int lo = PAD + counts[PAD + type] - n, hi = PAD + counts[PAD + type] - 1; lo < hi; lo++, hi--) {
+            int tmp = list[lo];
+            list[lo] = list[hi];
+            list[hi] = tmp;
+        }
+    }
+
     /** Removes the {@code n} coldest (bottom) frames of list {@code type}, which the caller has freed. */
     void removeBottom(int type, int n) {
         assert isLocked();

@@ -16,7 +16,13 @@ import org.fusefs.pagecache.PageCache;
  * buffered reads of cached pages (4 KiB and 128 KiB) into native memory, each next to a plain
  * native memcpy of the same size measured in the same run.
  *
- * <p>Usage: {@code PageCacheBenchmark [seconds-per-figure]} (default 2).
+ * <p>Usage: {@code PageCacheBenchmark [seconds-per-figure]} (default 2). From the repository root:
+ * <pre>
+ * mvn -q -pl pagecache -am compile dependency:build-classpath -Dmdep.outputFile=/tmp/pc-cp.txt
+ * java -cp pagecache/target/classes:$(cat /tmp/pc-cp.txt) org.fusefs.pagecache.tools.PageCacheBenchmark
+ * </pre>
+ * Reads run over the whole 64 MiB file (bound by DRAM and by the order of the frames) and over
+ * its first MiB (cache-hot: the cost of the page cache itself).
  */
 public final class PageCacheBenchmark {
     private static final MemoryIO IO = MemoryIO.getInstance();
