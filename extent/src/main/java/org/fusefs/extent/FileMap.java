@@ -98,7 +98,8 @@ final class FileMap {
             }
         }
         long from = start / BS;
-        long to = length == 0 || start + length < 0 ? Truncate.END_LBLK
+        // FIEMAP callers ask for "everything" with a length of ~0; the rounding up must not overflow.
+        long to = length == 0 || length > Long.MAX_VALUE - BS - start ? Truncate.END_LBLK
                 : Math.min(Truncate.END_LBLK, (start + length + BS - 1) / BS);
         List<FiemapExtent> out = new ArrayList<>();
         i.dataSem.readLock().lock();

@@ -33,6 +33,9 @@ class DataPathTest {
             fs.fsync(f, false);
             assertEquals(1, fs.extentCount(f.ino()));
             assertTrue(!fs.fiemap(f.ino(), 0, 0).get(0).unwritten());
+            // FIEMAP's "whole file" request is a length of ~0 (FIEMAP_MAX_OFFSET); it must not overflow.
+            assertEquals(fs.fiemap(f.ino(), 0, 0), fs.fiemap(f.ino(), 0, Long.MAX_VALUE));
+            assertEquals(fs.fiemap(f.ino(), 0, 0), fs.fiemap(f.ino(), 4096, Long.MAX_VALUE - 4096));
             fs.release(f);
             long ino = f.ino();
             ExtentFs g = fx.remount();

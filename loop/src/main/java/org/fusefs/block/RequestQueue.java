@@ -45,6 +45,7 @@ public final class RequestQueue implements AutoCloseable {
     private final long capacitySectors;
     private final int depth;
     private final Driver driver;
+    private final boolean directIssue;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
     private final Condition notEmpty = lock.newCondition();
@@ -55,6 +56,7 @@ public final class RequestQueue implements AutoCloseable {
     // dispatch is stopped, and whether close has begun.
     private int inFlight;
     private int active;
+    private int activeDirect; // of active, those served by their submitters
     private long waits;
     private long completed;
     private boolean quiesced;
@@ -67,6 +69,19 @@ public final class RequestQueue implements AutoCloseable {
      *     a multiple of the sector size
      */
     public RequestQueue(String name, long capacityBytes, int depth, int workers, Driver driver) {
+        this(name, capacityBytes, depth, workers, driver, false);
+    }
+
+    /**
+     * As {@link #RequestQueue(String, long, int, int, Driver)}; with {@code directIssue} a bio that
+     * finds the queue empty and dispatch running is served on the submitting thread, as
+     * {@code blk_mq_try_issue_directly()} does: it still takes a tag (so depth, quiesce and close
+     * see it), but skips the hand-off to a worker and back, two context switches per request. Its
+     * completion then runs on the submitter, so only for drivers whose users never submit while
+     * holding something their completions need (a RAM disk, where {@code brd} serves every bio in
+     * the submitter's context anyway).
+     */
+    public RequestQueue(String name, long capacityBytes, int depth, int workers, Driver driver, boolean directIssue) {
         if (depth <= 0 || workers <= 0) {
             throw new IllegalArgumentException(
                     name + ": depth (" + depth + ") and workers (" + workers + ") must be positive");
@@ -78,6 +93,7 @@ public final class RequestQueue implements AutoCloseable {
         this.capacitySectors = capacityBytes / BlockDevice.SECTOR_SIZE;
         this.depth = depth;
         this.driver = driver;
+        this.directIssue = directIssue;
         this.fifo = new ArrayDeque<>(depth);
         for (int i = 0; i < workers; i++) {
             Thread t = new Thread(this::work, name + "-rq" + i);
@@ -147,6 +163,7 @@ public final class RequestQueue implements AutoCloseable {
             return;
         }
         String refused = null;
+        boolean direct = false;
         lock.lock();
         try {
             if (!dying && inFlight == depth) {
@@ -157,6 +174,11 @@ public final class RequestQueue implements AutoCloseable {
             }
             if (dying) {
                 refused = "device is closing";
+            } else if (directIssue && !quiesced && fifo.isEmpty()) {
+                inFlight++;
+                active++;
+                activeDirect++;
+                direct = true;
             } else {
                 inFlight++;
                 fifo.addLast(bio);
@@ -170,6 +192,31 @@ public final class RequestQueue implements AutoCloseable {
         }
         if (refused != null) {
             bio.complete(BlkStatus.IOERR, name + ": " + refused + ", " + bio + " refused");
+        } else if (direct) {
+            try {
+                serve(bio);
+            } finally {
+                finish(true);
+            }
+        }
+    }
+
+    // A served request gives its tag back. Caller does not hold the lock.
+    private void finish(boolean direct) {
+        lock.lock();
+        try {
+            if (direct) {
+                activeDirect--;
+            }
+            inFlight--;
+            active--;
+            completed++;
+            notFull.signal();
+            if (active == 0 || dying) {
+                idle.signalAll();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -216,18 +263,7 @@ public final class RequestQueue implements AutoCloseable {
             try {
                 serve(bio);
             } finally {
-                lock.lock();
-                try {
-                    inFlight--;
-                    active--;
-                    completed++;
-                    notFull.signal();
-                    if (active == 0) {
-                        idle.signalAll();
-                    }
-                } finally {
-                    lock.unlock();
-                }
+                finish(false);
             }
         }
     }
@@ -306,6 +342,15 @@ public final class RequestQueue implements AutoCloseable {
                     interrupted = true;
                 }
             }
+        }
+        // Requests served directly by their submitters finish too before the device goes away.
+        lock.lock();
+        try {
+            while (activeDirect > 0) {
+                idle.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

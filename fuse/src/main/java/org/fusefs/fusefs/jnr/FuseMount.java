@@ -190,7 +190,10 @@ public final class FuseMount {
         }
     }
 
-    /** Requests served, worker CPU time and uptime, as lines of text. */
+    /**
+     * Requests served, CPU time of the request threads (user + system, so the kernel's /dev/fuse
+     * work is included) and of the whole process, and uptime, as lines of text.
+     */
     public String daemonFigures() {
         if (low != null) {
             return low.daemonFigures();
@@ -198,10 +201,20 @@ public final class FuseMount {
         long req = loop.requests();
         long cpu = loop.workerCpuNanos();
         double perReq = req == 0 ? 0 : cpu / 1000.0 / req;
+        long processCpu = processCpuNanos();
         return String.format("daemon:%n  threads        %d%n  requests       %d%n  worker_cpu_ns  %d%n"
-                + "  cpu_per_req_us %.2f%n  uptime_ms      %d%n  eio_bugs       %d%n",
-                loop.threads(), req, cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L,
+                + "  cpu_per_req_us %.2f%n  process_cpu_ns %d%n  uptime_ms      %d%n  eio_bugs       %d%n",
+                loop.threads(), req, cpu, perReq, processCpu, (System.nanoTime() - startNanos) / 1_000_000L,
                 ErrnoBarrier.bugs());
+    }
+
+    /** CPU time of the whole daemon process (all threads, JIT and GC included), -1 if unknown. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /**

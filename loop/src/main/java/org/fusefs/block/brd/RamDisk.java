@@ -68,7 +68,9 @@ public final class RamDisk implements BlockDevice, PageMapping {
         this.capacity = capacity;
         this.memory = memory;
         this.pages = new SparsePageArray(capacity / Page.SIZE);
-        this.queue = new RequestQueue(name, capacity, depth, workers, this::handle);
+        // Direct issue: brd serves every bio in the submitter's context; a hand-off to a queue
+        // worker and back costs more than the copy of a page.
+        this.queue = new RequestQueue(name, capacity, depth, workers, this::handle, true);
     }
 
     @Override

@@ -1,14 +1,15 @@
 package org.fusefs.memory.owner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import java.util.stream.Collectors;
 import org.fusefs.memory.buddy.MigrateType;
 import org.fusefs.memory.page.Page;
 
@@ -26,10 +27,10 @@ public final class PageOwnerTracker implements AllocationHooks {
     /** Frames listed per group in the report. */
     static final int PFNS_PER_GROUP = 16;
 
-    private static final StackWalker WALKER = StackWalker.getInstance();
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     private final ConcurrentHashMap<Long, PageOwner> owners = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<List<String>, List<String>> depot = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ChainKey, List<String>> depot = new ConcurrentHashMap<>();
     private final LongSupplier clock;
 
     /** Creates a tracker that stamps allocations with {@code clock} (nanoseconds). */
@@ -67,20 +68,80 @@ public final class PageOwnerTracker implements AllocationHooks {
         owners.clear();
     }
 
+    /**
+     * The call chain of the current allocation, interned. This runs on every allocation while
+     * tracking is on (every page-cache page of a mounted filesystem), so a chain already in the
+     * depot costs one stack walk and a lookup keyed by class, method and bytecode index; frames
+     * are formatted into strings only the first time a chain is seen (formatting costs several
+     * times the walk: it resolves file names and line numbers).
+     */
     private List<String> captureStack() {
-        List<String> frames = WALKER.walk(s -> s
-                .dropWhile(PageOwnerTracker::isAllocatorFrame)
-                .limit(STACK_DEPTH)
-                .map(f -> f.getClassName() + "." + f.getMethodName()
-                        + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .collect(Collectors.toUnmodifiableList()));
-        return depot.computeIfAbsent(frames, k -> k);
+        return WALKER.walk(s -> {
+            StackWalker.StackFrame[] frames = new StackWalker.StackFrame[STACK_DEPTH];
+            int n = 0;
+            Iterator<StackWalker.StackFrame> it = s.iterator();
+            while (n < STACK_DEPTH && it.hasNext()) {
+                StackWalker.StackFrame f = it.next();
+                if (n > 0 || !isAllocatorFrame(f)) {
+                    frames[n++] = f;
+                }
+            }
+            ChainKey key = new ChainKey(frames, n);
+            List<String> chain = depot.get(key);
+            return chain != null ? chain : depot.computeIfAbsent(key, k -> format(frames, k.size()));
+        });
+    }
+
+    private static List<String> format(StackWalker.StackFrame[] frames, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            StackWalker.StackFrame f = frames[i];
+            out.add(f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")");
+        }
+        return List.copyOf(out);
     }
 
     private static boolean isAllocatorFrame(StackWalker.StackFrame f) {
-        String c = f.getClassName();
-        return c.equals("org.fusefs.memory.buddy.BuddyAllocator") || c.equals(PageOwnerTracker.class.getName())
-                || c.equals("org.fusefs.memory.PhysicalMemory");
+        Class<?> c = f.getDeclaringClass();
+        return c == PageOwnerTracker.class || c.getName().equals("org.fusefs.memory.buddy.BuddyAllocator")
+                || c.getName().equals("org.fusefs.memory.PhysicalMemory");
+    }
+
+    /** A call chain by identity of its frames: declaring class, method name and bytecode index. */
+    private static final class ChainKey {
+        private final Class<?>[] classes;
+        private final String[] methods;
+        private final int[] bcis;
+        private final int hash;
+
+        ChainKey(StackWalker.StackFrame[] frames, int n) {
+            classes = new Class<?>[n];
+            methods = new String[n];
+            bcis = new int[n];
+            int h = n;
+            for (int i = 0; i < n; i++) {
+                classes[i] = frames[i].getDeclaringClass();
+                methods[i] = frames[i].getMethodName();
+                bcis[i] = frames[i].getByteCodeIndex();
+                h = 31 * (31 * (31 * h + classes[i].hashCode()) + methods[i].hashCode()) + bcis[i];
+            }
+            hash = h;
+        }
+
+        int size() {
+            return bcis.length;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ChainKey k && k.hash == hash && Arrays.equals(k.bcis, bcis)
+                    && Arrays.equals(k.classes, classes) && Arrays.equals(k.methods, methods);
+        }
     }
 
     /** A set of allocations with the same order, type and call chain. */
