@@ -95,6 +95,23 @@ class LowLevelHardLinkIT {
     }
 
     @Test
+    void writeThroughOneName_isSeenByASharedMappingOfTheOther() throws Exception {
+        Path d = Files.createDirectories(mp.resolve("mapped"));
+        Path a = d.resolve("a");
+        Path b = d.resolve("b");
+        Files.write(a, new byte[8192]);
+        Files.createLink(b, a);
+        try (FileChannel ca = FileChannel.open(a, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.MappedByteBuffer map = ca.map(FileChannel.MapMode.READ_WRITE, 0, 8192);
+            assertEquals(0, map.get(5000), "fresh mapping reads zeros");
+            try (FileChannel cb = FileChannel.open(b, StandardOpenOption.WRITE)) {
+                cb.write(ByteBuffer.wrap(new byte[] {42}), 5000);
+            }
+            assertEquals(42, map.get(5000), "mapping of a sees the write through b");
+        }
+    }
+
+    @Test
     void rootIsFuseRootId_andNamesResolveToOurInodeNumbers() throws Exception {
         assertEquals(1L, ino(mp), "root st_ino is Vfs.ROOT_INO");
         Path f = mp.resolve("ino-check");
