@@ -108,7 +108,14 @@ class LowLevelHardLinkIT {
                 cb.write(ByteBuffer.wrap(new byte[] {42}), 5000);
             }
             assertEquals(42, map.get(5000), "mapping of a sees the write through b");
+            unmap(map); // a mapping left to the GC keeps the mount busy at unmount
         }
+    }
+
+    private static void unmap(java.nio.MappedByteBuffer map) throws Exception {
+        java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        ((sun.misc.Unsafe) f.get(null)).invokeCleaner(map);
     }
 
     @Test
