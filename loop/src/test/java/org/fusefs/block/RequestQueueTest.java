@@ -156,6 +156,59 @@ class RequestQueueTest {
         }
     }
 
+    @Test
+    void directIssueServesOnTheSubmitterUnlessQuiescedAndCloseWaitsForIt() throws Exception {
+        List<String> servedOn = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch inDriver = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RequestQueue q = new RequestQueue("direct", CAPACITY, 4, 1, bio -> {
+            servedOn.add(Thread.currentThread().getName());
+            if (bio.sector() == 8) {
+                inDriver.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }, true);
+        try {
+            Bio idle = flush();
+            q.submit(idle);
+            assertEquals(BlkStatus.OK, idle.status(), "served before submit returned");
+            assertEquals(Thread.currentThread().getName(), servedOn.get(0), "an idle queue serves on the submitter");
+
+            q.quiesce();
+            Bio held = flush();
+            q.submit(held);
+            assertNull(held.status(), "a quiesced queue dispatches nothing, directly or not");
+            assertEquals(1, q.inFlight());
+            q.unquiesce();
+            held.await();
+            assertEquals("direct-rq0", servedOn.get(1), "a queued bio is served by a worker");
+
+            Bio slow = new Bio(ReqOp.READ, 8, List.of(), 0, null);
+            Thread submitter = new Thread(() -> q.submit(slow), "slow-submitter");
+            submitter.start();
+            assertTrue(inDriver.await(5, TimeUnit.SECONDS));
+            assertEquals("slow-submitter", servedOn.get(2));
+            Thread closer = new Thread(q::close, "closer");
+            closer.start();
+            waitForState(closer, Thread.State.WAITING);
+            closer.join(200);
+            assertTrue(closer.isAlive(), "close waits for a request served by its submitter");
+            release.countDown();
+            closer.join(5000);
+            submitter.join(5000);
+            assertEquals(BlkStatus.OK, slow.status());
+            assertEquals(0, q.inFlight());
+            assertEquals(3, q.nrCompleted());
+        } finally {
+            release.countDown();
+            q.close();
+        }
+    }
+
     private static Bio flush() {
         return new Bio(ReqOp.FLUSH, 0, List.of(), 0, null);
     }
