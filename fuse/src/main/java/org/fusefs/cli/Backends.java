@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * Opens the filesystem for a mount and makes new images. The system property
  * {@code fusefs.backend} may name a class with {@code static Backend open(Path image, long size,
- * long memory)} and {@code static void mkfs(Path image, long size)} (tests use this for a test
+ * long memory, boolean pageOwner)} and {@code static void mkfs(Path image, long size)} (tests use this for a test
  * double); otherwise the extent filesystem is used.
  */
 final class Backends {
@@ -28,10 +28,10 @@ final class Backends {
         }
     }
 
-    static Backend open(Path image, long size, long memory) throws CliException, IOException {
+    static Backend open(Path image, long size, long memory, boolean pageOwner) throws CliException, IOException {
         try {
-            Method m = backendClass().getMethod("open", Path.class, long.class, long.class);
-            return (Backend) m.invoke(null, image, size, memory);
+            Method m = backendClass().getMethod("open", Path.class, long.class, long.class, boolean.class);
+            return (Backend) m.invoke(null, image, size, memory, pageOwner);
         } catch (InvocationTargetException e) {
             throw unwrap(e);
         } catch (ReflectiveOperationException e) {

@@ -58,11 +58,11 @@ public final class ExtentBackend implements Backend, FsIntrospection {
     }
 
     /** A fresh filesystem on a RAM disk of {@code size} bytes ({@code image} null) or the one in {@code image}. */
-    public static Backend open(Path image, long size, long memoryBytes) throws IOException {
+    public static Backend open(Path image, long size, long memoryBytes, boolean pageOwner) throws IOException {
         if (image == null && size > MAX_RAM_DISK) {
             throw new IllegalArgumentException("RAM disk size (" + size + ") above " + MAX_RAM_DISK + " bytes");
         }
-        PhysicalMemory mem = memory(memoryBytes, true);
+        PhysicalMemory mem = memory(memoryBytes, pageOwner);
         PhysicalMemory diskMem = null;
         PageCache cache = null;
         BlockDevice dev = null;
@@ -158,6 +158,9 @@ public final class ExtentBackend implements Backend, FsIntrospection {
 
     @Override
     public String pageOwnerReport() {
+        if (!memory.pageOwnerEnabled()) {
+            return "page_owner is off: mount with --page-owner (or -o page_owner) to record every allocation\n";
+        }
         return memory.pageOwnerReport();
     }
 

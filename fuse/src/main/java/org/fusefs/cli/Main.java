@@ -16,6 +16,7 @@ public final class Main {
                 --memory SIZE                 simulated physical memory for the page cache (default 256M, 16M..64G)
                 --threads N                   request threads (default 8, 1..64)
                 --background                  return once the mount is ready; the daemon stays
+                --page-owner                  record every allocation for `page-owner` (costs a backtrace each)
                 -o OPT[,OPT...]               libfuse options; also size=, memory=, threads=
               umount [--lazy] MOUNTPOINT      unmount (also when the daemon was killed) and wait for the flush
               mkfs IMAGE --size SIZE          make an image file holding an empty filesystem

@@ -102,7 +102,7 @@ final class MountCommand {
     private static int foreground(MountOptions o) throws CliException, IOException, InterruptedException {
         Backend backend;
         try {
-            backend = Backends.open(o.image(), o.size(), o.memory());
+            backend = Backends.open(o.image(), o.size(), o.memory(), o.pageOwner());
         } catch (IOException | RuntimeException e) {
             throw CliException.failed((o.image() != null ? "image " + o.image() + " cannot be mounted"
                     + " (damaged or not a fusefs image): " : "filesystem cannot be created: ") + e.getMessage());

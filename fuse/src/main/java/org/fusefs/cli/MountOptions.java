@@ -10,11 +10,14 @@ import java.util.List;
  * @param image      the image file to mount, or null for a fresh RAM disk
  * @param size       RAM disk size in bytes (ignored with an image)
  * @param memory     size of the simulated physical memory (the page cache's memory core)
+ * @param pageOwner  record every allocation of the memory core for {@code fusefs page-owner}; off by
+ *                   default, as the kernel's {@code page_owner=on} boot option, because recording
+ *                   costs a backtrace per allocation
  * @param fuseOptions extra {@code -o} options passed to libfuse
  * @param readyFd    internal: print a ready line on stdout when the mount answers (background child)
  */
 record MountOptions(Path mountPoint, Path image, long size, long memory, int threads, boolean background,
-        List<String> fuseOptions, boolean debug, boolean readyLine) {
+        boolean pageOwner, List<String> fuseOptions, boolean debug, boolean readyLine) {
 
     static final long MIN_SIZE = 16L << 20;
     static final long MAX_SIZE = 64L << 40;
@@ -35,6 +38,7 @@ record MountOptions(Path mountPoint, Path image, long size, long memory, int thr
         long memory = DEFAULT_MEMORY;
         int threads = DEFAULT_THREADS;
         boolean background = false;
+        boolean pageOwner = false;
         boolean debug = false;
         boolean ready = false;
         List<String> fuse = new ArrayList<>();
@@ -46,6 +50,7 @@ record MountOptions(Path mountPoint, Path image, long size, long memory, int thr
                 case "--memory" -> memory = Sizes.parse(a, value(args, ++i, a), MIN_MEMORY, MAX_MEMORY);
                 case "--threads" -> threads = threads(a, value(args, ++i, a));
                 case "--background", "-b" -> background = true;
+                case "--page-owner" -> pageOwner = true;
                 case "--foreground", "-f" -> background = false;
                 case "--debug", "-d" -> debug = true;
                 case "--ready-line" -> ready = true;
@@ -61,6 +66,7 @@ record MountOptions(Path mountPoint, Path image, long size, long memory, int thr
                             case "size" -> size = Sizes.parse("-o size", val, MIN_SIZE, MAX_SIZE);
                             case "memory" -> memory = Sizes.parse("-o memory", val, MIN_MEMORY, MAX_MEMORY);
                             case "threads" -> threads = threads("-o threads", val);
+                            case "page_owner" -> pageOwner = true;
                             default -> fuse.add(o);
                         }
                     }
@@ -79,7 +85,8 @@ record MountOptions(Path mountPoint, Path image, long size, long memory, int thr
         if (mountPoint == null) {
             throw CliException.usage("mount: missing MOUNTPOINT (usage: ./fusefs mount [--image IMAGE] MOUNTPOINT)");
         }
-        return new MountOptions(mountPoint, image, size, memory, threads, background, List.copyOf(fuse), debug, ready);
+        return new MountOptions(mountPoint, image, size, memory, threads, background, pageOwner, List.copyOf(fuse),
+                debug, ready);
     }
 
     private static int threads(String opt, String v) throws CliException {

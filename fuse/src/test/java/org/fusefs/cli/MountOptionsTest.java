@@ -19,6 +19,7 @@ class MountOptionsTest {
         assertEquals(MountOptions.DEFAULT_SIZE, o.size());
         assertEquals(MountOptions.DEFAULT_MEMORY, o.memory());
         assertEquals(false, o.background());
+        assertEquals(false, o.pageOwner(), "page_owner is off unless asked for, as in the kernel");
     }
 
     @Test
@@ -31,6 +32,8 @@ class MountOptionsTest {
         assertEquals(4, o.threads());
         assertTrue(o.background());
         assertEquals(List.of("ro"), o.fuseOptions());
+        assertTrue(MountOptions.parse(List.of("--page-owner", "/m")).pageOwner());
+        assertTrue(MountOptions.parse(List.of("-o", "page_owner", "/m")).pageOwner());
     }
 
     @Test

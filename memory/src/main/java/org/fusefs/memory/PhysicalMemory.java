@@ -201,6 +201,11 @@ public final class PhysicalMemory implements AutoCloseable {
         }
     }
 
+    /** Whether page_owner tracking is on. */
+    public boolean pageOwnerEnabled() {
+        return allocator.hooks() == pageOwner;
+    }
+
     /** Returns the page_owner tracker (records per pfn). */
     public PageOwnerTracker pageOwner() {
         return pageOwner;

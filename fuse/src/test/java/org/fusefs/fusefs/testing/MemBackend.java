@@ -13,7 +13,7 @@ import org.fusefs.fusefs.ops.FsIntrospection;
 public final class MemBackend implements Backend {
     private final MemVfs vfs = new MemVfs();
 
-    public static Backend open(Path image, long size, long memory) {
+    public static Backend open(Path image, long size, long memory, boolean pageOwner) {
         return new MemBackend();
     }
 

@@ -381,6 +381,11 @@ public final class BuddyAllocator {
         shrinkers.remove(s);
     }
 
+    /** Returns the attached hooks; {@link AllocationHooks#NONE} when off. */
+    public AllocationHooks hooks() {
+        return hooks;
+    }
+
     /** Attaches {@code h} and switches it on, or switches hooks off with {@code null}. */
     public void setHooks(AllocationHooks h) {
         if (h == null) {
