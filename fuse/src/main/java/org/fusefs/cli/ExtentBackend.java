@@ -145,6 +145,9 @@ public final class ExtentBackend implements Backend, FsIntrospection {
         if (device instanceof RamDisk rd) {
             sb.append("ramdisk_pages ").append(rd.nrPages()).append('\n');
             sb.append("ramdisk_lost_pages ").append(rd.nrLostPages()).append('\n');
+            sb.append("== RAM disk memory core (").append(diskMemory.totalPages() * 4096 >> 20).append(" MiB) ==\n");
+            sb.append("-- buddyinfo --\n").append(diskMemory.buddyinfo());
+            sb.append("-- meminfo --\n").append(diskMemory.meminfo());
         } else if (image != null) {
             try {
                 sb.append("image_file ").append(image.toAbsolutePath()).append('\n');
