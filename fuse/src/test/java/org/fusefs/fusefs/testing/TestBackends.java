@@ -29,7 +29,8 @@ public final class TestBackends {
 
     /** A fresh RAM-disk filesystem of {@code size} bytes with a {@code memory}-byte memory core. */
     public static Backend ramDisk(long size, long memory) throws Exception {
-        return (Backend) Class.forName(backendClass()).getMethod("open", Path.class, long.class, long.class)
-                .invoke(null, null, size, memory);
+        return (Backend) Class.forName(backendClass())
+                .getMethod("open", Path.class, long.class, long.class, boolean.class)
+                .invoke(null, null, size, memory, false);
     }
 }
