@@ -67,6 +67,69 @@ final class FileAops implements AddressSpaceOperations {
         }
     }
 
+    /**
+     * Readahead batch: maps the pages through the extent tree in one pass under {@code dataSem}
+     * (one tree lookup per extent, not per page) and reads each physically contiguous run of
+     * written blocks with one bio; holes, unwritten extents and pages past the end are zeroed.
+     */
+    @Override
+    public void readPages(AddressSpace mapping, List<Page> pages) throws IOException {
+        long size = inode.size;
+        int n = pages.size();
+        long[] pblk = new long[n];
+        inode.dataSem.readLock().lock();
+        try {
+            Extent e = null;
+            for (int i = 0; i < n; i++) {
+                long idx = pages.get(i).index();
+                if ((idx << SHIFT) >= size) {
+                    pblk[i] = -1;
+                    continue;
+                }
+                if (e == null || !e.contains(idx)) {
+                    e = inode.extents.findFrom(idx);
+                }
+                pblk[i] = e != null && e.contains(idx) && !e.unwritten() ? e.pblkOf(idx) : -1;
+            }
+        } finally {
+            inode.dataSem.readLock().unlock();
+        }
+        List<Bio> bios = new ArrayList<>();
+        int i = 0;
+        while (i < n) {
+            if (pblk[i] < 0) {
+                pages.get(i).zero(0, BS);
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && j - i < MAX_BIO_PAGES && pblk[j] == pblk[j - 1] + 1
+                    && pages.get(j).index() == pages.get(j - 1).index() + 1) {
+                j++;
+            }
+            List<BioVec> vecs = new ArrayList<>(j - i);
+            for (int k = i; k < j; k++) {
+                vecs.add(new BioVec(pages.get(k), 0, BS));
+            }
+            Bio b = Bio.of(ReqOp.READ, pblk[i] * SPB, vecs);
+            dev.submit(b);
+            bios.add(b);
+            i = j;
+        }
+        awaitAll(bios);
+        // Bytes past the end of file never reach a reader, whatever the block holds.
+        for (int k = n - 1; k >= 0; k--) {
+            long pos = pages.get(k).index() << SHIFT;
+            long valid = size - pos;
+            if (valid >= BS) {
+                break;
+            }
+            if (valid > 0) {
+                pages.get(k).zero((int) valid, BS - (int) valid);
+            }
+        }
+    }
+
     @Override
     public void writePages(AddressSpace mapping, List<Page> pages) throws IOException {
         long size = inode.size;

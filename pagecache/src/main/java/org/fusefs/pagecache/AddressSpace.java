@@ -38,6 +38,7 @@ public final class AddressSpace implements PageMapping {
     final PageTree tree = new PageTree();
     final Errseq errseq = new Errseq();
     final Rmap rmap = new Rmap();
+    final Readahead ra = new Readahead(this);
     // Bumped under the tree lock each time a page leaves; read lock-free by the read fast path.
     volatile long removals;
     // protected by tree
@@ -329,6 +330,7 @@ public final class AddressSpace implements PageMapping {
         Page p = findOrCreateLocked(index);
         if (p.test(PageFlag.UPTODATE)) {
             cache.hits.increment();
+            cache.clearReadahead(p);
             return p;
         }
         try {

@@ -22,6 +22,20 @@ public interface AddressSpaceOperations {
     void readPage(AddressSpace mapping, Page page) throws IOException;
 
     /**
+     * Fills several pages at once for readahead ({@code readahead} / {@code read_pages}): each page
+     * is locked, not uptodate and sorted by index; runs of consecutive indexes are the rule and
+     * should become one device request per physically contiguous run. Fill every page as
+     * {@link #readPage} does, and do not change page flags or unlock: on return the page cache marks
+     * them all uptodate; an exception leaves them all not uptodate, so that a later read retries
+     * with {@link #readPage} and reports the error. The default reads page by page.
+     */
+    default void readPages(AddressSpace mapping, List<Page> pages) throws IOException {
+        for (Page p : pages) {
+            readPage(mapping, p);
+        }
+    }
+
+    /**
      * Writes back {@code pages}: each is locked and under writeback, sorted by index; runs of
      * consecutive indexes are common and should become one device request. Allocation of blocks
      * (delayed allocation) and conversion of unwritten extents happen here. On return the page cache

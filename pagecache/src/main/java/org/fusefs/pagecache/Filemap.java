@@ -12,7 +12,9 @@ import org.fusefs.memory.page.PageFlag;
  *
  * <p>One loop serves native addresses, arrays and buffers: {@code kind} says which of the
  * destination arguments is live, so no per-call object is made. Locks: a write holds one page
- * lock at a time (the caller holds the inode lock); a read holds none on a hit and one on a miss.
+ * lock at a time (the caller holds the inode lock); a read holds none on a hit and one on a miss,
+ * after {@link Readahead} has read the missing pages around it (holding only the locks of the new
+ * pages it fills, released before the read locks its own page).
  */
 final class Filemap {
     static final int NATIVE = 0;
@@ -56,6 +58,8 @@ final class Filemap {
                 if (kind == BUFFER) {
                     buf.position(bufPos);
                 }
+            } else if (page == null) {
+                as.ra.onMiss(index, (pos + total - 1) >>> Page.SHIFT, iSize);
             }
             Page locked;
             try {
@@ -63,6 +67,7 @@ final class Filemap {
             } catch (IOException e) {
                 // As filemap_read: a short count if anything was read, the error otherwise.
                 if (done > 0) {
+                    as.ra.recordRead((pos + done - 1) >>> Page.SHIFT);
                     return done;
                 }
                 throw e;
@@ -74,6 +79,7 @@ final class Filemap {
             }
             done += n;
         }
+        as.ra.recordRead((pos + total - 1) >>> Page.SHIFT);
         return total;
     }
 

@@ -31,7 +31,9 @@ public final class PageCache implements AutoCloseable {
     // Cache generation of the page in each frame, set when it enters an address space.
     private final AtomicLongArray generations;
     // Read since last scanned, per frame: stands in for PG_referenced (see markAccessed).
+    // Per pfn: 0 not referenced, 1 referenced, READAHEAD_UNUSED brought in by readahead, not read yet.
     private final byte[] accessed;
+    private static final byte READAHEAD_UNUSED = 2;
     private final AtomicLong nextGeneration = new AtomicLong();
     private final AtomicLong nrCached = new AtomicLong();
     private final AtomicLong nrDirty = new AtomicLong();
@@ -127,6 +129,18 @@ public final class PageCache implements AutoCloseable {
      * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
      * anything is reclaimable. Called with no page lock held.
      */
+    /**
+     * Returns a free page or {@code null} without reclaiming or waiting, when memory is below the
+     * low watermark ({@code __GFP_NORETRY} of readahead: speculative reads must not push out
+     * pages or sleep while the caller holds locks on the pages it is filling).
+     */
+    Page tryAllocPage() {
+        if (memory.nrFreePages() < memory.lowWatermarkPages()) {
+            return null;
+        }
+        return memory.allocPage(MigrateType.MOVABLE);
+    }
+
     Page allocPage() throws IOException {
         long free = memory.nrFreePages();
         if (free < memory.lowWatermarkPages()) {
@@ -186,19 +200,38 @@ public final class PageCache implements AutoCloseable {
      */
     void markAccessed(Page p) {
         int pfn = (int) p.pfn();
-        if (accessed[pfn] == 0) {
+        byte a = accessed[pfn];
+        if (a == 0) {
             accessed[pfn] = 1;
+        } else if (a == READAHEAD_UNUSED) {
+            // The first read of a page readahead brought in is the access a miss would have
+            // been: it makes the page used, not referenced.
+            accessed[pfn] = 0;
         }
+    }
+
+    /** Ends the readahead mark of a page read under its lock (as a miss would be: not referenced). */
+    void clearReadahead(Page p) {
+        int pfn = (int) p.pfn();
+        if (accessed[pfn] == READAHEAD_UNUSED) {
+            accessed[pfn] = 0;
+        }
+    }
+
+    /** Marks a page readahead just added: its first read does not count as a reference. */
+    void markReadahead(Page p) {
+        accessed[(int) p.pfn()] = READAHEAD_UNUSED;
     }
 
     /** Clears the access mark of {@code p}; returns whether it was set. */
     boolean testAndClearAccessed(Page p) {
         int pfn = (int) p.pfn();
-        if (accessed[pfn] == 0) {
+        byte a = accessed[pfn];
+        if (a == 0) {
             return false;
         }
         accessed[pfn] = 0;
-        return true;
+        return a == 1;
     }
 
     long generation(Page p) {

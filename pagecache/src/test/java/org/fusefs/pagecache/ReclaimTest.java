@@ -153,15 +153,17 @@ class ReclaimTest {
             AddressSpace hot = f.cache.newAddressSpace(store, "hot");
             AddressSpace cold = f.cache.newAddressSpace(new TestStore(), "cold");
             byte[] b = new byte[Page.SIZE];
+            // Files of 64 pages, so that readahead brings in no others.
+            int size = 64 * Page.SIZE;
             for (int i = 0; i < 64; i++) {
-                hot.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 30);
+                hot.read(i * Page.SIZE, b, 0, Page.SIZE, size);
             }
             for (int i = 0; i < 64; i++) {
-                cold.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 30);
+                cold.read(i * Page.SIZE, b, 0, Page.SIZE, size);
             }
             // A second read marks the hot pages referenced.
             for (int i = 0; i < 64; i++) {
-                hot.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 30);
+                hot.read(i * Page.SIZE, b, 0, Page.SIZE, size);
             }
             assertEquals(64, f.cache.reclaim(64));
             assertEquals(64, hot.nrPages(), "referenced pages got a second chance");
@@ -174,11 +176,13 @@ class ReclaimTest {
         try (Fixture f = new Fixture()) {
             AddressSpace as = f.cache.newAddressSpace(new TestStore(), "drop");
             byte[] b = new byte[Page.SIZE];
+            // A file of 100 pages, so that readahead brings in no others.
+            int size = 100 * Page.SIZE;
             for (int i = 0; i < 100; i++) {
-                as.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 20);
-                as.read(i * Page.SIZE, b, 0, Page.SIZE, 1 << 20);
+                as.read(i * Page.SIZE, b, 0, Page.SIZE, size);
+                as.read(i * Page.SIZE, b, 0, Page.SIZE, size);
             }
-            as.write(0, b, 0, 10, 1 << 20);
+            as.write(0, b, 0, 10, size);
             assertEquals(99, f.cache.dropCaches());
             assertEquals(1, as.nrPages());
             assertEquals(1, f.cache.stats().cached());

@@ -29,6 +29,25 @@ final class TestStore implements AddressSpaceOperations {
      */
     volatile long size = -1;
     volatile CountDownLatch writeEntered;
+    final AtomicLong readPagesCalls = new AtomicLong();
+    final AtomicLong pagesInBatches = new AtomicLong();
+    final AtomicInteger maxBatch = new AtomicInteger();
+
+    @Override
+    public void readPages(AddressSpace mapping, List<Page> pages) throws IOException {
+        readPagesCalls.incrementAndGet();
+        pagesInBatches.addAndGet(pages.size());
+        maxBatch.accumulateAndGet(pages.size(), Math::max);
+        long prev = -1;
+        for (Page p : pages) {
+            if (p.index() <= prev || !p.test(org.fusefs.memory.page.PageFlag.LOCKED)
+                    || p.test(org.fusefs.memory.page.PageFlag.UPTODATE)) {
+                throw new IllegalStateException("readPages batch not sorted, unlocked or uptodate at " + p);
+            }
+            prev = p.index();
+        }
+        AddressSpaceOperations.super.readPages(mapping, pages);
+    }
 
     @Override
     public void readPage(AddressSpace mapping, Page page) throws IOException {
