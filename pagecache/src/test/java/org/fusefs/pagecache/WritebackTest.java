@@ -141,8 +141,9 @@ class WritebackTest {
         try (Fixture f = new Fixture(64L << 20, cfg)) {
             long limit = f.cache.stats().dirtyLimit();
             TestStore store = new TestStore();
-            // A slow device (5 ms per 32 pages) so that the writer surely outruns writeback.
-            store.writeDelayMillis = 5;
+            // A slow device (20 ms per 32 pages, 1,600 pages/s) so that the writer surely outruns
+            // writeback, also on a loaded machine (at 5 ms a starved writer once failed to).
+            store.writeDelayMillis = 20;
             AddressSpace as = f.cache.newAddressSpace(store, "throttle");
             AtomicLong maxDirty = new AtomicLong();
             byte[] chunk = filled(Page.SIZE, (byte) 5);
