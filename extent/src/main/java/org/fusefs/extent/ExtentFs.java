@@ -442,12 +442,21 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     }
 
     private static OpenFileImpl checkRead(OpenFile f) {
+        return checkIo(f, OpenFlags.readable(f.flags()), "reading");
+    }
+
+    private static OpenFileImpl checkWrite(OpenFile f) {
+        return checkIo(f, OpenFlags.writable(f.flags()), "writing");
+    }
+
+    /** The checks read(2) and write(2) make on a descriptor, in the kernel's order. */
+    private static OpenFileImpl checkIo(OpenFile f, boolean modeAllows, String what) {
         OpenFileImpl of = (OpenFileImpl) f;
         if (of.released) {
             throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + ": file already released");
         }
-        if (!OpenFlags.readable(of.flags())) {
-            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + " not open for reading");
+        if (!modeAllows) {
+            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + " not open for " + what);
         }
         if (of.inode.isDir()) {
             throw new ErrnoException(Errno.EISDIR, "ino " + of.ino() + " is a directory");
@@ -471,23 +480,6 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     /** Reads into a byte array (tests and tools). */
     public int read(OpenFile f, long pos, byte[] dst, int off, int len) {
         return read(f, pos, ByteBuffer.wrap(dst, off, len));
-    }
-
-    private static OpenFileImpl checkWrite(OpenFile f) {
-        OpenFileImpl of = (OpenFileImpl) f;
-        if (of.released) {
-            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + ": file already released");
-        }
-        if (!OpenFlags.writable(of.flags())) {
-            throw new ErrnoException(Errno.EBADF, "ino " + of.ino() + " not open for writing");
-        }
-        if (of.inode.isDir()) {
-            throw new ErrnoException(Errno.EISDIR, "ino " + of.ino() + " is a directory");
-        }
-        if (!of.inode.isReg()) {
-            throw new ErrnoException(Errno.EINVAL, "ino " + of.ino() + " is not a regular file");
-        }
-        return of;
     }
 
     @Override

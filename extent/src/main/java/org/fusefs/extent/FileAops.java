@@ -94,29 +94,12 @@ final class FileAops implements AddressSpaceOperations {
         } finally {
             inode.dataSem.readLock().unlock();
         }
-        List<Bio> bios = new ArrayList<>();
-        int i = 0;
-        while (i < n) {
+        for (int i = 0; i < n; i++) {
             if (pblk[i] < 0) {
                 pages.get(i).zero(0, BS);
-                i++;
-                continue;
             }
-            int j = i + 1;
-            while (j < n && j - i < MAX_BIO_PAGES && pblk[j] == pblk[j - 1] + 1
-                    && pages.get(j).index() == pages.get(j - 1).index() + 1) {
-                j++;
-            }
-            List<BioVec> vecs = new ArrayList<>(j - i);
-            for (int k = i; k < j; k++) {
-                vecs.add(new BioVec(pages.get(k), 0, BS));
-            }
-            Bio b = Bio.of(ReqOp.READ, pblk[i] * SPB, vecs);
-            dev.submit(b);
-            bios.add(b);
-            i = j;
         }
-        awaitAll(bios);
+        awaitAll(submitRuns(ReqOp.READ, pages, pblk, n));
         // Bytes past the end of file never reach a reader, whatever the block holds.
         for (int k = n - 1; k >= 0; k--) {
             long pos = pages.get(k).index() << SHIFT;
@@ -168,32 +151,11 @@ final class FileAops implements AddressSpaceOperations {
         } finally {
             inode.dataSem.writeLock().unlock();
         }
-        List<Bio> bios = new ArrayList<>();
-        int i = 0;
-        while (i < n) {
-            if (pblk[i] < 0) {
-                i++;
-                continue;
-            }
-            int j = i + 1;
-            while (j < n && j - i < MAX_BIO_PAGES && pblk[j] == pblk[j - 1] + 1
-                    && pages.get(j).index() == pages.get(j - 1).index() + 1) {
-                j++;
-            }
-            List<BioVec> vecs = new ArrayList<>(j - i);
-            for (int k = i; k < j; k++) {
-                vecs.add(new BioVec(pages.get(k), 0, BS));
-            }
-            Bio b = Bio.of(ReqOp.WRITE, pblk[i] * SPB, vecs);
-            dev.submit(b);
-            bios.add(b);
-            i = j;
-        }
-        awaitAll(bios);
+        awaitAll(submitRuns(ReqOp.WRITE, pages, pblk, n));
         // The data is on the device: from now on the blocks may read as written.
         inode.dataSem.writeLock().lock();
         try {
-            i = 0;
+            int i = 0;
             while (i < n) {
                 if (pblk[i] < 0) {
                     i++;
@@ -303,6 +265,35 @@ final class FileAops implements AddressSpaceOperations {
             bufPos += c;
             len -= c;
         }
+    }
+
+    /**
+     * Submits one bio per run of pages that are consecutive in the file and on the device (at most
+     * {@code MAX_BIO_PAGES} each); pages with {@code pblk < 0} (holes) are skipped.
+     */
+    private List<Bio> submitRuns(ReqOp op, List<Page> pages, long[] pblk, int n) {
+        List<Bio> bios = new ArrayList<>();
+        int i = 0;
+        while (i < n) {
+            if (pblk[i] < 0) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && j - i < MAX_BIO_PAGES && pblk[j] == pblk[j - 1] + 1
+                    && pages.get(j).index() == pages.get(j - 1).index() + 1) {
+                j++;
+            }
+            List<BioVec> vecs = new ArrayList<>(j - i);
+            for (int k = i; k < j; k++) {
+                vecs.add(new BioVec(pages.get(k), 0, BS));
+            }
+            Bio b = Bio.of(op, pblk[i] * SPB, vecs);
+            dev.submit(b);
+            bios.add(b);
+            i = j;
+        }
+        return bios;
     }
 
     private static void awaitAll(List<Bio> bios) throws IOException {
