@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.fusefs.cli.Backend;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
 import org.fusefs.fusefs.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +35,7 @@ class LowLevelHardLinkIT {
         mp = Files.createTempDirectory("fusefs-ll-it-");
         backend = TestBackends.ramDisk(128L << 20, 64L << 20);
         mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
-                List.of("fsname=fusefs-ll-it", "subtype=fusefs", "big_writes", "max_read=131072",
-                        "max_write=131072", "default_permissions"), 4, false, 30_000);
+                new LowLevelMount.Config("fusefs-ll-it", 4, List.of(), false), 30_000);
     }
 
     @AfterAll

@@ -1,4 +1,4 @@
-package org.fusefs.fusefs.jnr;
+package org.fusefs.fusefs.lowlevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.fusefs.cli.Backend;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
 import org.fusefs.fusefs.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class MountedOperationsIT {
     private static Path mp;
     private static Backend backend;
-    private static FuseMount mount;
+    private static LowLevelMount mount;
 
     @BeforeAll
     static void mount() throws Exception {
@@ -49,8 +50,8 @@ class MountedOperationsIT {
         mp = Files.createTempDirectory("fusefs-it-");
         backend = TestBackends.ramDisk(512L << 20, 128L << 20);
         System.out.println("MountedOperationsIT on " + backend.getClass().getName());
-        mount = FuseMount.mount(backend.vfs(), backend.introspection(), mp,
-                new FuseMount.Config("fusefs-it", 4, List.of(), false), 30_000);
+        mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
+                new LowLevelMount.Config("fusefs-it", 4, List.of(), false), 30_000);
     }
 
     @AfterAll
