@@ -37,22 +37,18 @@ class LowLevelFsTest {
     private static final MemoryIO IO = MemoryIO.getInstance();
     private static final long REQ = 0x5eed;
 
-    private Backend backend;
-    private Vfs vfs;
-    private FileOperations files;
+    private final Backend backend = TestBackends.ramDisk(64L << 20, 64L << 20);
+    private final Vfs vfs = backend.vfs();
+    private final FileOperations files = new FileOperations(vfs);
     private final RecordingLibFuse lib = new RecordingLibFuse();
     private final LowLevelInval notifier = new LowLevelInval(lib);
     private final MountProbe probe = new MountProbe(".probe-1");
-    private LowLevelFs fs;
+    private final LowLevelFs fs = new LowLevelFs(lib, files,
+            new IoctlHandler(files, backend.introspection(), () -> "", notifier), notifier, probe);
     private final List<ByteBuffer> nativeMemory = new ArrayList<>(); // reachable until the test ends
 
     @BeforeEach
-    void open() throws Exception {
-        backend = TestBackends.ramDisk(64L << 20, 64L << 20);
-        vfs = backend.vfs();
-        files = new FileOperations(vfs);
-        IoctlHandler ioctls = new IoctlHandler(files, backend.introspection(), () -> "", notifier);
-        fs = new LowLevelFs(lib, files, ioctls, notifier, probe);
+    void attach() {
         vfs.setInodeInvalidation(notifier);
         notifier.attach(1);
         lib.caller(0, 0);

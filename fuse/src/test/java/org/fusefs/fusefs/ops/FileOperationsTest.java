@@ -16,21 +16,13 @@ import org.fusefs.uapi.ErrnoException;
 import org.fusefs.uapi.FileMode;
 import org.fusefs.uapi.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Open files on the extent filesystem on a RAM disk. */
 class FileOperationsTest {
-    private Backend backend;
-    private Vfs vfs;
-    private FileOperations files;
-
-    @BeforeEach
-    void open() throws Exception {
-        backend = TestBackends.ramDisk(64L << 20, 64L << 20);
-        vfs = backend.vfs();
-        files = new FileOperations(vfs);
-    }
+    private final Backend backend = TestBackends.ramDisk(64L << 20, 64L << 20);
+    private final Vfs vfs = backend.vfs();
+    private final FileOperations files = new FileOperations(vfs);
 
     @AfterEach
     void close() throws Exception {

@@ -20,26 +20,17 @@ import org.fusefs.uapi.FallocFlag;
 import org.fusefs.uapi.FileMode;
 import org.fusefs.uapi.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The ioctls on the extent filesystem on a RAM disk, with its real memory core and page cache. */
 class IoctlHandlerTest {
-    private Backend backend;
-    private Vfs vfs;
-    private FileOperations files;
+    private final Backend backend = TestBackends.ramDisk(64L << 20, 64L << 20);
+    private final Vfs vfs = backend.vfs();
+    private final FileOperations files = new FileOperations(vfs);
     private final List<long[]> invalidated = new ArrayList<>();
     private String daemonFigures = "daemon figures\n";
-    private IoctlHandler handler;
-
-    @BeforeEach
-    void open() throws Exception {
-        backend = TestBackends.ramDisk(64L << 20, 64L << 20);
-        vfs = backend.vfs();
-        files = new FileOperations(vfs);
-        handler = new IoctlHandler(files, backend.introspection(), () -> daemonFigures,
-                (ino, off, len) -> invalidated.add(new long[] {ino, off, len}));
-    }
+    private final IoctlHandler handler = new IoctlHandler(files, backend.introspection(), () -> daemonFigures,
+            (ino, off, len) -> invalidated.add(new long[] {ino, off, len}));
 
     @AfterEach
     void close() throws Exception {
@@ -59,6 +50,14 @@ class IoctlHandlerTest {
             assertEquals(4096, vfs.write(h.file(), i * 4096L, ByteBuffer.wrap(page)));
         }
         return h;
+    }
+
+    /** A {@code struct fusefs_fallocate}. */
+    private static ByteBuffer fallocateArgs(int mode, long offset, long length) {
+        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
+        d.putLong(FusefsIoctl.FALLOCATE_OFFSET, offset).putLong(FusefsIoctl.FALLOCATE_LENGTH, length)
+                .putInt(FusefsIoctl.FALLOCATE_MODE, mode);
+        return d;
     }
 
     private byte byteAt(FileHandle h, long pos) {
@@ -107,9 +106,7 @@ class IoctlHandlerTest {
     void fallocateThroughAReadOnlyDescriptor_isEbadf() {
         FileHandle rw = fileWith("ro", 2);
         FileHandle ro = files.open(rw.ino(), OpenFlags.O_RDONLY);
-        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
-        d.putLong(FusefsIoctl.FALLOCATE_OFFSET, 0).putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096)
-                .putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.COLLAPSE_RANGE);
+        ByteBuffer d = fallocateArgs(FallocFlag.COLLAPSE_RANGE, 0, 4096);
         assertEquals(Errno.EBADF, assertThrows(ErrnoException.class,
                 () -> handler.ioctl(ro.ino(), ro.fh(), FusefsIoctl.FALLOCATE, d)).errno());
         assertEquals(Errno.EBADF, assertThrows(ErrnoException.class,
@@ -121,9 +118,7 @@ class IoctlHandlerTest {
     @Test
     void fallocateOnADirectory_isEisdir() {
         FileHandle dir = files.opendir(Vfs.ROOT_INO);
-        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
-        d.putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096).putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.PUNCH_HOLE
-                | FallocFlag.KEEP_SIZE);
+        ByteBuffer d = fallocateArgs(FallocFlag.PUNCH_HOLE | FallocFlag.KEEP_SIZE, 0, 4096);
         assertEquals(Errno.EISDIR, assertThrows(ErrnoException.class,
                 () -> handler.ioctl(Vfs.ROOT_INO, dir.fh(), FusefsIoctl.FALLOCATE, d)).errno());
     }
@@ -147,9 +142,8 @@ class IoctlHandlerTest {
     @Test
     void collapse_shiftsData_andInvalidatesFromTheOffset() {
         FileHandle h = fileWith("f", 4);
-        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
-        d.putLong(FusefsIoctl.FALLOCATE_NODEID, 99).putLong(FusefsIoctl.FALLOCATE_OFFSET, 4096)
-                .putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096).putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.COLLAPSE_RANGE);
+        ByteBuffer d = fallocateArgs(FallocFlag.COLLAPSE_RANGE, 4096, 4096);
+        d.putLong(FusefsIoctl.FALLOCATE_NODEID, 99);
         assertEquals(0, handler.ioctl(h.ino(), h.fh(), FusefsIoctl.FALLOCATE, d));
         assertEquals(3 * 4096, vfs.getattr(h.ino()).size());
         assertEquals('A', byteAt(h, 0));
@@ -164,9 +158,7 @@ class IoctlHandlerTest {
     @Test
     void insert_shiftsDataUp_andInvalidatesFromTheOffset() {
         FileHandle h = fileWith("ins", 2);
-        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
-        d.putLong(FusefsIoctl.FALLOCATE_OFFSET, 0).putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096)
-                .putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.INSERT_RANGE);
+        ByteBuffer d = fallocateArgs(FallocFlag.INSERT_RANGE, 0, 4096);
         assertEquals(0, handler.ioctl(h.ino(), h.fh(), FusefsIoctl.FALLOCATE, d));
         assertEquals(3 * 4096, vfs.getattr(h.ino()).size());
         assertEquals(0, byteAt(h, 0));
@@ -179,9 +171,7 @@ class IoctlHandlerTest {
     @Test
     void misalignedCollapse_isTheFilesystemsEinval() {
         FileHandle h = fileWith("g", 4);
-        ByteBuffer d = buf(FusefsIoctl.FALLOCATE_SIZE);
-        d.putLong(FusefsIoctl.FALLOCATE_OFFSET, 100).putLong(FusefsIoctl.FALLOCATE_LENGTH, 4096)
-                .putInt(FusefsIoctl.FALLOCATE_MODE, FallocFlag.COLLAPSE_RANGE);
+        ByteBuffer d = fallocateArgs(FallocFlag.COLLAPSE_RANGE, 100, 4096);
         assertEquals(Errno.EINVAL, assertThrows(ErrnoException.class,
                 () -> handler.ioctl(h.ino(), h.fh(), FusefsIoctl.FALLOCATE, d)).errno());
         assertEquals(4 * 4096, vfs.getattr(h.ino()).size());
