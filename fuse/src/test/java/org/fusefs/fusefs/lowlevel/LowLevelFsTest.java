@@ -116,13 +116,16 @@ class LowLevelFsTest {
     }
 
     @Test
-    void lookupOfTheProbe_isObserved_andAnsweredEnoent() {
+    void lookupOfAMissingName_isANegativeEntry_butTheProbesIsEnoent() {
         fs.lookup(REQ, Vfs.ROOT_INO, cstr("nothing-here"));
-        expectErr(Errno.ENOENT);
+        assertEquals(0, expect("entry").ino, "node id 0: a negative dentry the kernel may keep");
         assertFalse(probe.observedAlready());
         fs.lookup(REQ, Vfs.ROOT_INO, cstr(".probe-1"));
         expectErr(Errno.ENOENT);
         assertTrue(probe.observedAlready());
+        fs.lookup(REQ, Vfs.ROOT_INO, cstr(".probe-1"));
+        expectErr(Errno.ENOENT); // every later probe lookup must reach the daemon too
+        assertEquals(0, fs.lookups().size(), "neither answer is counted as a kernel inode");
     }
 
     @Test

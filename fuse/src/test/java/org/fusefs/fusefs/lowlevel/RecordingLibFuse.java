@@ -147,6 +147,20 @@ final class RecordingLibFuse implements LibFuseLowLevel {
         return 0;
     }
 
+    /** Recorded as a "buf" reply holding the iovecs' bytes in order; {@code size} is the iovec count. */
+    @Override
+    public int fuse_reply_iov(long req, long iov, int count) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            out.writeBytes(bytes(IO.getLong(iov + 16L * i), IO.getLong(iov + 16L * i + 8)));
+        }
+        Reply r = add("buf");
+        r.data = out.toByteArray();
+        r.count = r.data.length;
+        r.size = count;
+        return 0;
+    }
+
     @Override
     public int fuse_reply_statfs(long req, long statvfs) {
         add("statfs").count = IO.getLong(statvfs + F_NAMEMAX);
