@@ -39,6 +39,11 @@ final class TestMount implements BeforeAllCallback, AfterAllCallback {
         return mp;
     }
 
+    /** The mount, for its daemon figures. */
+    LowLevelMount mount() {
+        return mount;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Capabilities.requireFuse();
