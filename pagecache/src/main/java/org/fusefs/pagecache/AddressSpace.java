@@ -378,6 +378,30 @@ public final class AddressSpace implements PageMapping {
         cache.pageRemoved();
     }
 
+    /**
+     * Takes a clean, locked page out of the tree for reclaim, with the tree lock held: the part
+     * of {@link #removeLockedPage} that needs the lock. The caller unlocks, frees and counts it
+     * ({@link PageCache#pagesRemoved}); the page is isolated from the LRU already.
+     */
+    void removeCleanLocked(Page p) {
+        assert Thread.holdsLock(tree) && p.test(PageFlag.LOCKED) && !p.test(PageFlag.DIRTY);
+        if (!tree.removeLocked(p.index(), p)) {
+            throw new IllegalStateException("page is not at index " + p.index() + " of " + name + ": " + p);
+        }
+        removals++;
+        if (p.test(PageFlag.LRU)) {
+            cache.lru.del(p);
+        }
+    }
+
+    /** Puts an isolated page back on the LRU if it is still cached here; tree lock held. */
+    void putbackLruLocked(Page p) {
+        assert Thread.holdsLock(tree);
+        if (p.mapping() == this && tree.get(p.index()) == p && !p.test(PageFlag.LRU)) {
+            cache.lru.add(p);
+        }
+    }
+
     /** Puts an isolated page back on the LRU if it is still cached here. */
     void putbackLru(Page p) {
         synchronized (tree) {

@@ -191,6 +191,10 @@ public final class PageCache implements AutoCloseable {
         nrCached.decrementAndGet();
     }
 
+    void pagesRemoved(long n) {
+        nrCached.addAndGet(-n);
+    }
+
     /**
      * Notes that a cached page was read ({@code folio_mark_accessed}). Kept in a side table by
      * pfn rather than in PG_referenced because the lock-free read path holds no reference: by
