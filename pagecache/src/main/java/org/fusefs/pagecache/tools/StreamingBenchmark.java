@@ -33,7 +33,8 @@ import org.fusefs.pagecache.PageCacheStats;
  * </pre>
  * Three rounds warm up the JIT and are not counted. Each phase prints
  * MiB/s, CPU-ms per MiB of the whole process (request thread, writeback workers, reclaim
- * threads, GC and JIT) and of the request thread alone; the last lines give the medians.
+ * threads, GC and JIT) and of the request thread alone; then the cost of reclaim alone, CPU time per
+ * page of a drop_caches of the full core. The last lines give the medians.
  */
 public final class StreamingBenchmark {
     private static final MemoryIO IO = MemoryIO.getInstance();
@@ -104,13 +105,16 @@ public final class StreamingBenchmark {
                 }
                 Figure[] writes = new Figure[rounds];
                 Figure[] reads = new Figure[rounds];
+                Figure[] drops = new Figure[rounds];
                 for (int r = 0; r < rounds; r++) {
                     Figure[] f = round(cache, buf, fileMib, r);
                     writes[r] = f[0];
                     reads[r] = f[1];
+                    drops[r] = f[2];
                 }
                 print("median write", median(writes));
                 print("median read ", median(reads));
+                System.out.printf("median reclaim %6.1f CPU-ns/page%n", median(drops).reqCpuMsPerMib() * 1e6);
                 System.out.print(cache.stats().render());
             } finally {
                 IO.freeMemory(buf);
@@ -142,7 +146,12 @@ public final class StreamingBenchmark {
         if (check[0] != want) {
             throw new IllegalStateException("read back " + check[0] + ", want " + want);
         }
-        // The next round starts from an empty core.
+        // Reclaim alone: every clean page of the core, as drop_caches does (the next round
+        // starts from an empty core).
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
+        long dropped = cache.dropCaches();
+        double dropNs = (threads.getCurrentThreadCpuTime() - c0) / (double) Math.max(1, dropped);
         w.truncateRange(0, Long.MAX_VALUE, false);
         rd.truncateRange(0, Long.MAX_VALUE, false);
         if (r >= 0) {
@@ -151,10 +160,11 @@ public final class StreamingBenchmark {
             print("write", write);
             System.out.printf("         ");
             print("read ", read);
-            System.out.printf("         (pgsteal %d, written back %d, throttled %d)%n",
-                    st.reclaimed(), st.writtenBack(), st.throttled());
+            System.out.printf("         reclaim %6.1f CPU-ns/page (drop_caches of %d pages)"
+                    + " (pgsteal %d, written back %d, throttled %d)%n",
+                    dropNs, dropped, st.reclaimed(), st.writtenBack(), st.throttled());
         }
-        return new Figure[] {write, read};
+        return new Figure[] {write, read, new Figure(0, dropNs / 1e6, dropNs / 1e6)};
     }
 
     private interface Phase {
