@@ -13,27 +13,21 @@ import org.fusefs.memory.page.Page;
  *
  * <p>Pages come from the memory core as {@link MigrateType#MOVABLE} and the cache registers as a
  * {@link org.fusefs.memory.Shrinker} so that the allocator can ask for clean pages back. Taking a
- * page never fails while something is reclaimable: below the low watermark an allocation wakes
- * {@link Kswapd}, which reclaims up to the high one in the background; below the min watermark
- * (half the low one) the allocating thread also reclaims a batch itself (direct reclaim); and
- * when an allocation still fails it reclaims, writes dirty pages back and waits for writeback,
- * and tries again.
+ * page never fails while something is reclaimable: below the low watermark the cache reclaims up
+ * to the high one (kswapd's job, done inline), and when an allocation still fails it reclaims,
+ * writes dirty pages back and waits for writeback, and tries again.
  *
  * <p>Locking: see {@link AddressSpace} for the order. This class holds no lock of its own; its
  * counters are atomic.
  */
 public final class PageCache implements AutoCloseable {
     private static final long OOM_WAIT_NANOS = 10_000_000_000L;
-    // Pages an allocating thread reclaims when free memory is under the min watermark
-    // (SWAP_CLUSTER_MAX).
-    private static final long DIRECT_RECLAIM_PAGES = 32;
 
     private final PhysicalMemory memory;
     private final PageCacheConfig config;
     final Lru lru;
     final Writeback writeback;
     private final Reclaim reclaim;
-    final Kswapd kswapd;
     // Cache generation of the page in each frame, set when it enters an address space.
     private final AtomicLongArray generations;
     // Read since last scanned, per frame: stands in for PG_referenced (see markAccessed).
@@ -62,7 +56,6 @@ public final class PageCache implements AutoCloseable {
         this.lru = new Lru(memory);
         this.writeback = new Writeback(this, config, memory.totalPages());
         this.reclaim = new Reclaim(this);
-        this.kswapd = new Kswapd(this, reclaim, config);
         this.generations = new AtomicLongArray((int) memory.totalPages());
         this.accessed = new byte[(int) memory.totalPages()];
         memory.registerShrinker(reclaim);
@@ -123,13 +116,9 @@ public final class PageCache implements AutoCloseable {
                 writeback.workersAlive(), writeback.workersStarted(), poisoned.get(), writeback.dirtyLimit());
     }
 
-    /**
-     * Stops the background reclaimer and the writeback workers and gives up the shrinker; dirty
-     * pages are not written.
-     */
+    /** Stops the writeback workers and gives up the shrinker; dirty pages are not written. */
     @Override
     public void close() {
-        kswapd.close();
         memory.unregisterShrinker(reclaim);
         writeback.close();
     }
@@ -137,31 +126,25 @@ public final class PageCache implements AutoCloseable {
     // ---- used by the package ----
 
     /**
+     * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
+     * anything is reclaimable. Called with no page lock held.
+     */
+    /**
      * Returns a free page or {@code null} without reclaiming or waiting, when memory is below the
      * low watermark ({@code __GFP_NORETRY} of readahead: speculative reads must not push out
      * pages or sleep while the caller holds locks on the pages it is filling).
      */
     Page tryAllocPage() {
         if (memory.nrFreePages() < memory.lowWatermarkPages()) {
-            kswapd.wake();
             return null;
         }
         return memory.allocPage(MigrateType.MOVABLE);
     }
 
-    /**
-     * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
-     * anything is reclaimable. Called with no page lock held.
-     */
     Page allocPage() throws IOException {
         long free = memory.nrFreePages();
-        long low = memory.lowWatermarkPages();
-        if (free < low) {
-            kswapd.wake();
-            if (free < low / 2) {
-                // The background reclaimer falls behind: help it (direct reclaim), one batch.
-                reclaim.reclaim(DIRECT_RECLAIM_PAGES);
-            }
+        if (free < memory.lowWatermarkPages()) {
+            reclaim.reclaim(memory.highWatermarkPages() - free);
         }
         long stuckSince = 0;
         for (;;) {
