@@ -15,7 +15,7 @@
 #   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh);
 #                         FUSEFS_MOUNT_OPTS defaults to "--size 3G" here
 #
-# Method: after an untimed 3 s warm-up per mount (JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
+# Method: after an untimed warm-up per mount (every job once, shortened; JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
 # (the write ends with fsync); random jobs with 4 KiB blocks and O_DIRECT, so every fio I/O is
 # one FUSE request and the page cache cannot answer for the filesystem; kernel caches dropped
 # before every read job. Daemon CPU: utime + stime from /proc/PID/stat before and after each job,
@@ -110,7 +110,8 @@ drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 # Runs one job on a mounted target; prints "VALUE IOS" (VALUE in the job's unit).
 run_job() {
-    local job=$1 mnt=$2 fsize=$3 out common
+    local job=$1 mnt=$2 fsize=$3 out common rt=$runtime nfiles=$meta_files
+    [ -n "${WARMUP:-}" ] && { rt=3; nfiles=2000; }
     common=(--directory="$mnt" --filename=bench.dat --size="$fsize" --ioengine=psync
             --fallocate=none --invalidate=1 --output-format=terse --terse-version=3)
     case "$job" in
@@ -118,16 +119,16 @@ run_job() {
         seq-read) drop_caches; out=$(fio --name=$job "${common[@]}" --rw=read --bs=1M) ;;
         rand-read) drop_caches
             out=$(fio --name=$job "${common[@]}" --rw=randread --bs=4k --direct=1 \
-                --time_based --runtime="$runtime") ;;
+                --time_based --runtime="$rt") ;;
         rand-write)
             out=$(fio --name=$job "${common[@]}" --rw=randwrite --bs=4k --direct=1 \
-                --time_based --runtime="$runtime") ;;
+                --time_based --runtime="$rt") ;;
         rand-read-2j) drop_caches
             out=$(fio --name=$job "${common[@]}" --rw=randread --bs=4k --direct=1 \
-                --time_based --runtime="$runtime" --numjobs=2 --group_reporting) ;;
+                --time_based --runtime="$rt" --numjobs=2 --group_reporting) ;;
         meta)
             # create/s stat/s unlink/s ops seconds -> ops per second over the three phases
-            "$work/bench_meta" "$mnt" "$meta_files" | awk '{ printf "%.0f %d\n", $4 / $5, $4 }'
+            "$work/bench_meta" "$mnt" "$nfiles" | awk '{ printf "%.0f %d\n", $4 / $5, $4 }'
             return
             ;;
     esac
@@ -153,11 +154,14 @@ for target in "${targets[@]}"; do
     mnt=$work/mnt-$target
     echo "run-bench: mounting $target ($fsize files)" >&2
     pid=$(mount_target "$target" "$mnt") || { echo "run-bench: mount of $target failed" >&2; continue; }
-    # Untimed warm-up, so that the Java daemons are measured after JIT compilation.
-    fio --name=warmup --directory="$mnt" --filename=warmup.dat --size=64m --ioengine=psync \
-        --fallocate=none --rw=randrw --bs=4k --direct=1 --time_based --runtime=3 \
-        --output=/dev/null || echo "run-bench: warm-up on $target failed" >&2
-    rm -f "$mnt/warmup.dat"
+    # Untimed warm-up: every job once (random jobs for 3 s, meta on 2,000 files), so that the Java
+    # daemons are measured after JIT compilation of the very paths each job uses (buffered write,
+    # writeback, readahead, O_DIRECT, metadata) and not while the compiler competes for the CPUs.
+    for job in "${jobs[@]}"; do
+        WARMUP=1 run_job "$job" "$mnt" "$fsize" > /dev/null \
+            || echo "run-bench: warm-up $job on $target failed" >&2
+    done
+    rm -f "$mnt/bench.dat"
     for job in "${jobs[@]}"; do
         req_before=
         [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")

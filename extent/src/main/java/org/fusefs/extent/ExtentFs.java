@@ -11,6 +11,7 @@ import org.fusefs.extent.alloc.NoSpaceException;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.PageCache;
+import org.fusefs.pagecache.SpliceRead;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
 import org.fusefs.uapi.FileMode;
@@ -475,6 +476,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     @Override
     public int read(OpenFile f, long pos, ByteBuffer dst) {
         return FileIo.read(this, checkRead(f), pos, dst.remaining(), 0, dst);
+    }
+
+    @Override
+    public int spliceRead(OpenFile f, long pos, int len, SpliceRead segments, SpliceRead.Actor actor) {
+        return FileIo.spliceRead(this, checkRead(f), pos, len, segments, actor);
     }
 
     /** Reads into a byte array (tests and tools). */

@@ -7,6 +7,7 @@ import org.fusefs.memory.buddy.MigrateType;
 import org.fusefs.memory.page.Page;
 import org.fusefs.pagecache.AddressSpace;
 import org.fusefs.pagecache.DioArgs;
+import org.fusefs.pagecache.SpliceRead;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
 import org.fusefs.uapi.OpenFlags;
@@ -62,6 +63,34 @@ final class FileIo {
                 return got;
             }
             return m.read(pos, address, n, size);
+        } catch (IOException e) {
+            throw ExtentFs.eio("read ino " + i.ino + " at " + pos, e);
+        } finally {
+            i.invalidateLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * read(2) that lends the cached pages to {@code actor} instead of copying them out (see
+     * {@link SpliceRead}); returns the bytes lent, or -1 without calling the actor when this read
+     * bypasses the page cache (O_DIRECT), which the caller then serves with {@link #read}.
+     */
+    static int spliceRead(ExtentFs fs, OpenFileImpl f, long pos, int len, SpliceRead segments,
+            SpliceRead.Actor actor) {
+        if (pos < 0 || len < 0) {
+            throw new ErrnoException(Errno.EINVAL, "read at " + pos + " length " + len);
+        }
+        if (direct(f, pos, len)) {
+            return -1;
+        }
+        Inode i = f.inode;
+        i.invalidateLock.readLock().lock();
+        try {
+            long size = i.size;
+            if (pos < size && len > 0 && (f.flags() & OpenFlags.O_NOATIME) == 0) {
+                touchAtime(i);
+            }
+            return fs.mappingOf(i).spliceRead(pos, len, size, segments, actor);
         } catch (IOException e) {
             throw ExtentFs.eio("read ino " + i.ino + " at " + pos, e);
         } finally {

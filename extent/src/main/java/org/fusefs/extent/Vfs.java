@@ -3,6 +3,7 @@ package org.fusefs.extent;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Predicate;
+import org.fusefs.pagecache.SpliceRead;
 
 /**
  * The file API of the filesystem: inode-based calls that return Linux errno by throwing
@@ -55,6 +56,15 @@ public interface Vfs {
     int read(OpenFile f, long pos, long dstAddress, int len);
 
     int read(OpenFile f, long pos, ByteBuffer dst);
+
+    /**
+     * Reads by lending the cached pages to {@code actor}, which must send them on before it
+     * returns ({@link SpliceRead}); returns the count, or -1 without calling the actor when this
+     * file system or this read cannot lend pages (then use {@link #read(OpenFile, long, long, int)}).
+     */
+    default int spliceRead(OpenFile f, long pos, int len, SpliceRead segments, SpliceRead.Actor actor) {
+        return -1;
+    }
 
     /** Writes from native memory; with O_APPEND the write goes to the end of file. */
     int write(OpenFile f, long pos, long srcAddress, int len);

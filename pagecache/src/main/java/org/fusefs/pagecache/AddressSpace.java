@@ -81,6 +81,16 @@ public final class AddressSpace implements PageMapping {
     }
 
     /**
+     * Reads up to {@code len} bytes at {@code pos} (not past {@code iSize}) by lending the locked
+     * cache pages to {@code actor} rather than copying them ({@link SpliceRead}); returns the
+     * bytes lent. Needs no caller lock, as {@link #read(long, long, int, long)}.
+     */
+    public int spliceRead(long pos, int len, long iSize, SpliceRead segments, SpliceRead.Actor actor)
+            throws IOException {
+        return Filemap.spliceRead(this, pos, len, iSize, segments, actor);
+    }
+
+    /**
      * Copies {@code len} bytes from native memory into the cache at {@code pos}, dirtying pages.
      * {@code iSize} is the size before the write: a partial page inside the file is read first, and
      * bytes of a touched page at or past {@code iSize} that the write does not cover become zero.

@@ -83,6 +83,48 @@ final class Filemap {
         return total;
     }
 
+    /**
+     * The read above, lending the locked pages to {@code actor} instead of copying (see
+     * {@link SpliceRead}). The actor runs once, also for an empty read; a read error after the
+     * first page shortens the count, on the first page it is thrown and the actor does not run.
+     */
+    static int spliceRead(AddressSpace as, long pos, int len, long iSize, SpliceRead sr, SpliceRead.Actor actor)
+            throws IOException {
+        checkArgs(pos, len, iSize);
+        sr.checkEmpty();
+        int total = pos >= iSize ? 0 : (int) Math.min(len, iSize - pos);
+        int done = 0;
+        try {
+            while (done < total) {
+                long p = pos + done;
+                long index = p >>> Page.SHIFT;
+                int po = (int) p & (Page.SIZE - 1);
+                int n = Math.min(Page.SIZE - po, total - done);
+                if (as.tree.get(index) == null) {
+                    as.ra.onMiss(index, (pos + total - 1) >>> Page.SHIFT, iSize);
+                }
+                Page locked;
+                try {
+                    locked = as.readLockedPage(index);
+                } catch (IOException e) {
+                    if (done > 0) {
+                        break;
+                    }
+                    throw e;
+                }
+                sr.add(locked, po, n);
+                done += n;
+            }
+            if (done > 0) {
+                as.ra.recordRead((pos + done - 1) >>> Page.SHIFT);
+            }
+            actor.send(sr);
+            return done;
+        } finally {
+            sr.release(as.cache());
+        }
+    }
+
     static int write(AddressSpace as, long pos, int kind, long addr, byte[] arr, int off, ByteBuffer buf,
             int len, long iSize) throws IOException {
         checkArgs(pos, len, iSize);

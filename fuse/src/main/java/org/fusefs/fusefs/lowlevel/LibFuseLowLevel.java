@@ -84,6 +84,10 @@ public interface LibFuseLowLevel {
     @IgnoreError
     int fuse_reply_buf(long req, long buf, long size);
 
+    /** Replies with the data of {@code count} struct iovec at {@code iov}, in one writev. */
+    @IgnoreError
+    int fuse_reply_iov(long req, long iov, int count);
+
     @IgnoreError
     int fuse_reply_statfs(long req, long statvfs);
 

@@ -47,6 +47,7 @@ final class LowLevelFs {
     static final double ENTRY_TIMEOUT = 1.0;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private final ThreadLocal<IovReply> iovReplies;
     private static final LongAdder BUGS = new LongAdder();
 
     private final LibFuseLowLevel lib;
@@ -64,6 +65,7 @@ final class LowLevelFs {
         this.ioctls = ioctls;
         this.notifier = notifier;
         this.probe = probe;
+        this.iovReplies = ThreadLocal.withInitial(() -> new IovReply(lib));
     }
 
     static Scratch scratch() {
@@ -148,9 +150,30 @@ final class LowLevelFs {
                 ops.getattr("/" + name); // marks the probe observed and answers ENOENT
             }
             replyEntry(req, vfs.lookup(parent, name));
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT && !(parent == Vfs.ROOT_INO && probe.name().equals(string(namePtr)))) {
+                replyNegativeEntry(req);
+            } else {
+                fail(req, "lookup", parent, e);
+            }
         } catch (Throwable t) {
             fail(req, "lookup", parent, t);
         }
+    }
+
+    /**
+     * ENOENT as a negative dentry the kernel may keep for the entry timeout (node id 0): every
+     * name enters and leaves the namespace through this mount's kernel, which drops the negative
+     * dentry itself on create, mknod, mkdir, symlink, link and rename, so the cache cannot go
+     * stale, and the next lookup of a missing name (shells searching PATH, compilers searching
+     * include directories, a create's preceding lookup) is answered without a round trip. The
+     * mount probe's name is left out: its lookups must reach the daemon.
+     */
+    private void replyNegativeEntry(long req) {
+        Scratch s = scratch();
+        IO.setMemory(s.entry, ENTRY_SIZE, (byte) 0);
+        IO.putDouble(s.entry + ENTRY_ENTRY_TIMEOUT, ENTRY_TIMEOUT);
+        lib.fuse_reply_entry(req, s.entry);
     }
 
     void forget(long req, long ino, long nlookup) {
@@ -339,14 +362,28 @@ final class LowLevelFs {
         }
     }
 
-    /** The hot path: the filesystem copies into this thread's reply buffer, libfuse writes it out. */
+    /**
+     * The hot path: the filesystem lends its locked cache pages and the reply is written from
+     * them ({@link IovReply}); reads that bypass the page cache (O_DIRECT) copy into this
+     * thread's reply buffer instead.
+     */
     void read(long req, long ino, long size, long off, long fi) {
+        IovReply reply = iovReplies.get().begin(req);
         try {
-            long buf = scratch().data(size);
-            int n = ops.read(fh(fi), off, buf, (int) size);
-            lib.fuse_reply_buf(req, buf, n);
+            Scratch s = scratch();
+            long fh = fh(fi);
+            if (ops.spliceRead(fh, off, (int) size, s.splice, reply) < 0) {
+                long buf = s.data(size);
+                int n = ops.read(fh, off, buf, (int) size);
+                lib.fuse_reply_buf(req, buf, n);
+            }
         } catch (Throwable t) {
-            fail(req, "read", ino, t);
+            if (reply.replied()) {
+                // Answered already; a second answer would free the request twice in libfuse.
+                errno("read", ino, t);
+            } else {
+                fail(req, "read", ino, t);
+            }
         }
     }
 

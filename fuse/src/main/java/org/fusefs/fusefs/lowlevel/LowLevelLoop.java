@@ -5,6 +5,8 @@ import static org.fusefs.fusefs.lowlevel.NativeLayout.*;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import com.kenai.jffi.MemoryIO;
 
 /**
@@ -13,6 +15,17 @@ import com.kenai.jffi.MemoryIO;
  * attaches it once, not per call). Threads stop when the session exits (the channel read returns
  * 0 at unmount). Several threads are required, not an option: an invalidation sent from an ioctl
  * waits for READs another worker must serve (fuse-kernel.md §8.3).
+ *
+ * <p>The pool follows demand, in the way of libfuse's {@code fuse_loop_mt}: all threads are
+ * created at start (none is created or attached on the request path), but only the first one
+ * reads the channel. A worker that takes a request while every active worker is busy activates a
+ * parked one, so a free reader always exists while a request is served (the invalidation rule
+ * above); a worker that finishes a request while two others already wait on the channel parks
+ * again. A single synchronous client is then served by two threads in turn instead of by all of
+ * them round robin (the kernel wakes the reader that has waited longest: with eight readers a
+ * cold thread, often on the other CPU). Measured on this 2-CPU machine, 4 KiB O_DIRECT random
+ * reads by one job: eight readers 13,000 IOPS at 31 µs of daemon CPU per request, two readers
+ * 41,000 at 13 µs.
  *
  * <p>Each worker counts its requests in its own slot (written only by that worker, read racily
  * for figures).
@@ -28,6 +41,13 @@ final class LowLevelLoop {
     private final Thread[] workers;
     private final long[] requests;
     private final long[] cpuAtExit;
+    /** Workers waiting in (or about to enter) the channel read. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    /** Workers processing a request. */
+    private final AtomicInteger busy = new AtomicInteger();
+    /** Workers allowed to read the channel; the others are parked on {@link #parked}. */
+    private final AtomicInteger active = new AtomicInteger(1);
+    private final Semaphore parked = new Semaphore(0);
     private volatile Throwable failure;
 
     LowLevelLoop(LibFuseLowLevel lib, long session, long channel, int threads, String name) {
@@ -54,6 +74,12 @@ final class LowLevelLoop {
     }
 
     private void run(int id) {
+        if (id > 0) {
+            parked.acquireUninterruptibly();
+            if (lib.fuse_session_exited(session) != 0) {
+                return;
+            }
+        }
         LowLevelInval.becomeWorker();
         long bufsize = lib.fuse_chan_bufsize(channel);
         ByteBuffer memBuf = ByteBuffer.allocateDirect((int) bufsize);
@@ -64,13 +90,20 @@ final class LowLevelLoop {
         int slot = id * SLOT;
         try {
             while (lib.fuse_session_exited(session) == 0) {
+                if (waiting.get() >= 2) {
+                    active.decrementAndGet();
+                    parked.acquireUninterruptibly();
+                    continue;
+                }
                 IO.putLong(buf, bufsize);
                 IO.putInt(buf + FUSE_BUF_FLAGS, 0);
                 IO.putLong(buf + FUSE_BUF_MEM, mem);
                 IO.putInt(buf + FUSE_BUF_FD, 0);
                 IO.putLong(buf + FUSE_BUF_POS, 0);
                 IO.putLong(chp, channel);
+                waiting.incrementAndGet();
                 int res = lib.fuse_session_receive_buf(session, buf, chp);
+                waiting.decrementAndGet();
                 if (res == -EINTR) {
                     continue;
                 }
@@ -82,17 +115,38 @@ final class LowLevelLoop {
                     break;
                 }
                 requests[slot]++;
-                lib.fuse_session_process_buf(session, buf, IO.getLong(chp));
+                if (busy.incrementAndGet() >= active.get()) {
+                    activateOne();
+                }
+                try {
+                    lib.fuse_session_process_buf(session, buf, IO.getLong(chp));
+                } finally {
+                    busy.decrementAndGet();
+                }
             }
         } catch (Throwable t) {
             failure = t;
             lib.fuse_session_exit(session);
         } finally {
+            // Parked workers would wait for ever: let them see the session end.
+            parked.release(workers.length);
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             cpuAtExit[id] = mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : 0;
             java.lang.ref.Reference.reachabilityFence(memBuf);
             java.lang.ref.Reference.reachabilityFence(ctl);
         }
+    }
+
+    /** Lets one more parked worker read the channel, unless all are active. */
+    private void activateOne() {
+        int n;
+        do {
+            n = active.get();
+            if (n >= workers.length) {
+                return;
+            }
+        } while (!active.compareAndSet(n, n + 1));
+        parked.release();
     }
 
     /** Waits until every worker stopped; false when {@code millis} passed first. */
@@ -119,6 +173,7 @@ final class LowLevelLoop {
 
     void exit() {
         lib.fuse_session_exit(session);
+        parked.release(workers.length);
     }
 
     Throwable failure() {
@@ -149,5 +204,10 @@ final class LowLevelLoop {
 
     int threads() {
         return workers.length;
+    }
+
+    /** Workers not parked now (at most {@link #threads()}). */
+    int activeThreads() {
+        return active.get();
     }
 }

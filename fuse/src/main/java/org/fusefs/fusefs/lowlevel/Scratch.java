@@ -2,6 +2,7 @@ package org.fusefs.fusefs.lowlevel;
 
 import java.nio.ByteBuffer;
 import com.kenai.jffi.MemoryIO;
+import org.fusefs.pagecache.SpliceRead;
 import org.fusefs.fusefs.ops.FusefsIoctl;
 
 /**
@@ -22,6 +23,8 @@ final class Scratch {
     final long ioctlAddress = IO.getDirectBufferAddress(ioctl);
     private ByteBuffer data = ByteBuffer.allocateDirect(128 * 1024);
     private long dataAddress = IO.getDirectBufferAddress(data);
+    /** Pages lent by the filesystem for one READ reply (128 KiB unaligned spans 33 pages). */
+    final SpliceRead splice = new SpliceRead(33);
     private ByteBuffer name = ByteBuffer.allocateDirect(4096);
     private long nameAddress = IO.getDirectBufferAddress(name);
 

@@ -8,6 +8,7 @@ import org.fusefs.extent.OpenFile;
 import org.fusefs.extent.SetAttr;
 import org.fusefs.extent.StatFs;
 import org.fusefs.extent.Vfs;
+import org.fusefs.pagecache.SpliceRead;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
 
@@ -198,6 +199,11 @@ public final class FsOperations {
     /** Reads into native memory at {@code address}; the hot path: no allocation. */
     public int read(long fh, long pos, long address, int len) {
         return vfs.read(handles.get(fh).file(), pos, address, len);
+    }
+
+    /** Reads by lending cache pages to {@code actor}; -1 when the read must copy ({@link Vfs#spliceRead}). */
+    public int spliceRead(long fh, long pos, int len, SpliceRead segments, SpliceRead.Actor actor) {
+        return vfs.spliceRead(handles.get(fh).file(), pos, len, segments, actor);
     }
 
     /** Writes from native memory at {@code address}; the hot path: no allocation. */
