@@ -98,8 +98,9 @@ final class PageTree {
             // Empty leaves are kept: files that shrink usually grow again.
             SLOT.setRelease(top[(int) hi], (int) index & LEAF_MASK, null);
         }
-        marks[0].clear(index);
-        marks[1].clear(index);
+        for (Marks m : marks) {
+            m.clear(index);
+        }
         count--;
         return true;
     }
