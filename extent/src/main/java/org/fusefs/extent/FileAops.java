@@ -115,7 +115,9 @@ final class FileAops implements AddressSpaceOperations {
 
     @Override
     public void writePages(AddressSpace mapping, List<Page> pages) throws IOException {
-        long size = inode.size;
+        // writeEnd first: a write that clears it has set the size before (see Inode.writeEnd).
+        long writeEnd = inode.writeEnd;
+        long size = Math.max(inode.size, writeEnd);
         int n = pages.size();
         long[] pblk = new long[n];
         inode.dataSem.writeLock().lock();

@@ -172,13 +172,24 @@ final class FileIo {
             int n;
             if (direct) {
                 n = (int) directIO(fs, i, DioArgs.Rw.WRITE, pos, len, address, buf);
-            } else if (buf != null) {
-                ByteBuffer view = buf.duplicate();
-                view.limit(view.position() + len);
-                n = fs.mappingOf(i).write(pos, view, oldSize);
-                buf.position(buf.position() + n);
             } else {
-                n = fs.mappingOf(i).write(pos, address, len, oldSize);
+                // Before any page is dirtied, and cleared only after the size covers them.
+                i.writeEnd = pos + len;
+                try {
+                    if (buf != null) {
+                        ByteBuffer view = buf.duplicate();
+                        view.limit(view.position() + len);
+                        n = fs.mappingOf(i).write(pos, view, oldSize);
+                        buf.position(buf.position() + n);
+                    } else {
+                        n = fs.mappingOf(i).write(pos, address, len, oldSize);
+                    }
+                    if (pos + n > i.size) {
+                        i.size = pos + n;
+                    }
+                } finally {
+                    i.writeEnd = 0;
+                }
             }
             if (pos + n > i.size) {
                 i.size = pos + n;

@@ -29,6 +29,14 @@ final class Inode {
     volatile int gid;
     volatile int nlink;
     volatile long size;
+    /**
+     * The end of the buffered write in progress, 0 when none (written under {@link #lock}). The
+     * write copies into the page cache first and sets {@link #size} after, so writeback can meet
+     * its freshly dirtied pages past {@code size}; it takes them as inside the file up to here
+     * instead of dropping them as pages past the end (Linux avoids the window by setting i_size
+     * in write_end while the page is still locked).
+     */
+    volatile long writeEnd;
     volatile long atimeNs;
     volatile long mtimeNs;
     volatile long ctimeNs;
