@@ -62,6 +62,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final FileMap fileMap;
     /** Blocks of the free-space chain as last written; guarded by the lifecycle monitor. */
     long[] freeChainBlocks = new long[0];
+    final Journal journal;
+    /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
+    long journalSeq;
     final Object lifecycle = new Object();
     private volatile boolean mounted = true;
     private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
@@ -77,6 +80,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         this.fallocate = new Fallocate(this);
         this.xattrs = new Xattrs(this);
         this.fileMap = new FileMap(this);
+        this.journal = new Journal(io, sb);
+        this.journalSeq = sb.journalSeq;
     }
 
     /** Formats {@code dev} with default options and mounts it. */
@@ -237,7 +242,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             i.dataSem.writeLock().unlock();
         }
         for (long b : i.metaBlocks) {
-            alloc.free(b, 1);
+            alloc.freeDeferred(b, 1);
         }
         i.metaBlocks = new long[0];
         inodes.release(i);
@@ -305,6 +310,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isDir()) {
             throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
         }
+        checkpoint("fsyncdir ino " + dir);
     }
 
     // ---- Vfs: attributes -----------------------------------------------------------------------
@@ -375,8 +381,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public StatFs statfs() {
         checkMounted();
         long total = sb.blocksCount - sb.firstDataBlock;
-        long free = alloc.unpromisedBlocks();
-        long avail = alloc.availBlocks();
+        // Blocks freed since the last checkpoint count as free: an allocation that needs them
+        // forces a checkpoint (ext4 counts them free at once too).
+        long deferred = alloc.deferredBlocks();
+        long free = alloc.unpromisedBlocks() + deferred;
+        long avail = Math.max(0, alloc.freeBlocks() + deferred - alloc.reserve() - alloc.delayedBlocks());
         long fsid = 0;
         for (int k = 0; k < 8; k++) {
             fsid = (fsid << 8) | (sb.uuid[k] & 0xff);
@@ -490,12 +499,24 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public int write(OpenFile f, long pos, long srcAddress, int len) {
-        return FileIo.write(this, checkWrite(f), pos, len, srcAddress, null);
+        OpenFileImpl of = checkWrite(f);
+        try {
+            return FileIo.write(this, of, pos, len, srcAddress, null, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpoint("write ino " + of.ino());
+            return FileIo.write(this, of, pos, len, srcAddress, null, false);
+        }
     }
 
     @Override
     public int write(OpenFile f, long pos, ByteBuffer src) {
-        return FileIo.write(this, checkWrite(f), pos, src.remaining(), 0, src);
+        OpenFileImpl of = checkWrite(f);
+        try {
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpoint("write ino " + of.ino());
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
+        }
     }
 
     /** Writes from a byte array (tests and tools). */
@@ -520,6 +541,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         } catch (IOException e) {
             throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
         }
+        // The file's blocks, size and name reach the device only with the metadata: commit all of it.
+        checkpoint("fsync ino " + i.ino);
     }
 
     // ---- Vfs: xattrs ---------------------------------------------------------------------------
@@ -548,7 +571,16 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public void fallocate(OpenFile f, int mode, long offset, long length) {
-        fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+        try {
+            fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+        } catch (ErrnoException e) {
+            // Every mode that can run out of space checks it before changing anything: retrying is safe.
+            if (e.errno() != Errno.ENOSPC || !shouldRetryAlloc()) {
+                throw e;
+            }
+            checkpoint("fallocate ino " + f.ino());
+            fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+        }
     }
 
     @Override
@@ -584,6 +616,32 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         } catch (IOException e) {
             throw eio("sync of " + io.device().name(), e);
         }
+    }
+
+    /**
+     * Commits a checkpoint of all metadata through the journal (what fsync and fsyncdir need, and
+     * what an allocation short of space forces so that the blocks freed since the last one can be
+     * reused). The caller holds no filesystem lock: this takes the lifecycle monitor, the namespace
+     * lock and every inode lock.
+     */
+    void checkpoint(String why) {
+        checkMounted();
+        try {
+            synchronized (lifecycle) {
+                checkMounted();
+                MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+            }
+        } catch (IOException e) {
+            throw eio(why + ": checkpoint of " + io.device().name(), e);
+        }
+    }
+
+    /**
+     * Whether an allocation that found too little space may succeed after a checkpoint: blocks
+     * freed since the last one wait for it ({@code ext4_should_retry_alloc}).
+     */
+    boolean shouldRetryAlloc() {
+        return alloc.deferredBlocks() > 0;
     }
 
     /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */

@@ -116,7 +116,25 @@ final class FileIo {
         }
     }
 
-    static int write(ExtentFs fs, OpenFileImpl f, long pos, int len, long address, ByteBuffer buf) {
+    /**
+     * Thrown by {@link #write} before it changes anything, when the space it needs is short but
+     * blocks freed since the last checkpoint are waiting for one: the caller, holding no lock,
+     * commits a checkpoint and writes again ({@code ext4_should_retry_alloc}).
+     */
+    static final class RetryAfterCheckpoint extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RetryAfterCheckpoint() {
+            super("retry after checkpoint", null, false, false);
+        }
+    }
+
+    /**
+     * write(2). With {@code mayRetry}, space short while blocks wait for a checkpoint throws
+     * {@link RetryAfterCheckpoint} instead of writing short or failing with ENOSPC.
+     */
+    static int write(ExtentFs fs, OpenFileImpl f, long pos, int len, long address, ByteBuffer buf,
+            boolean mayRetry) {
         if (pos < 0 || len < 0) {
             throw new ErrnoException(Errno.EINVAL, "write at " + pos + " length " + len);
         }
@@ -146,9 +164,16 @@ final class FileIo {
             i.dataSem.writeLock().lock();
             try {
                 if (direct) {
+                    if (mayRetry && MapBlocks.newBlocks(i, first, end) > fs.alloc.availBlocks()
+                            && fs.shouldRetryAlloc()) {
+                        throw new RetryAfterCheckpoint();
+                    }
                     fs.mapBlocks.allocateHoles(i, first, end);
                 } else {
                     long fit = fs.mapBlocks.fittingEnd(i, first, end);
+                    if (fit < end && mayRetry && fs.shouldRetryAlloc()) {
+                        throw new RetryAfterCheckpoint();
+                    }
                     if (fit <= first) {
                         throw new NoSpaceException(fs.alloc.availBlocks() + " blocks available");
                     }

@@ -4,27 +4,44 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.fusefs.block.Bio;
-import org.fusefs.block.BlkIOException;
-import org.fusefs.block.BlkStatus;
-import org.fusefs.block.ReqOp;
+import java.util.logging.Logger;
 import org.fusefs.extent.alloc.NoSpaceException;
 
 /**
- * Writes the whole in-memory metadata to the device: every inode into the inode table, the extent
- * tree blocks, directory, xattr and symlink chains, the free-space chain, and the superblock last,
- * each block checksummed.
+ * Writes a checkpoint: the whole in-memory metadata (every inode into the inode table, the extent
+ * tree blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each
+ * block checksummed, as one journal transaction.
  *
- * <p>Each write allocates new blocks for the chains and trees after freeing those of the previous
- * write; without the journal (a later issue) a crash in the middle of this leaves an image that
- * mount rejects by its checksums. Called under the filesystem's lifecycle monitor; takes the
- * namespace lock exclusively, then every inode's lock in inode order, then dataSem of each in turn.
+ * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
+ * <ol>
+ *   <li>flush: the file data written back for this checkpoint, and the previous checkpoint's
+ *       in-place writes, are durable before the journal is overwritten;</li>
+ *   <li>the transaction (descriptors, images, commit) into the journal area; flush: committed;</li>
+ *   <li>the same blocks in place, not flushed: until the next checkpoint's first flush, a crash
+ *       is repaired by mount replaying this transaction;</li>
+ *   <li>the blocks this checkpoint stopped using (and those freed since the previous one) become
+ *       allocatable ({@link org.fusefs.extent.alloc.BlockAllocator#releaseDeferred}).</li>
+ * </ol>
+ * A clean unmount (and mkfs) then flushes and empties the journal, so that a clean image replays
+ * nothing. New chain and tree blocks always come from blocks free in the previous image; the
+ * previous image's blocks are freed deferred, so the image on the device stays whole until the
+ * commit. When that is not possible (metadata does not fit in the free blocks without the deferred
+ * ones, or the transaction is bigger than the journal), the checkpoint is written in place without
+ * the journal, as before the journal existed, after emptying it; a crash in the middle of that
+ * leaves an image that mount may refuse. A log line says when this happens.
+ *
+ * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, then
+ * every inode's lock in inode order, then dataSem of each in turn.
  */
 final class MetadataWriter {
+    private static final Logger LOG = Logger.getLogger(MetadataWriter.class.getName());
+
     private final ExtentFs fs;
     private final Superblock sb;
     private final List<Long> blockNrs = new ArrayList<>();
     private final List<byte[]> images = new ArrayList<>();
+    /** Set when the deferred blocks had to be released before the commit: no journal this time. */
+    private boolean inPlace;
 
     private MetadataWriter(ExtentFs fs) {
         this.fs = fs;
@@ -79,18 +96,39 @@ final class MetadataWriter {
                 MetaBlock.seal(sb.uuid, sb.itableStart + k, table[k]);
                 add(sb.itableStart + k, table[k]);
             }
-            sb.freeBlocks = fs.alloc.freeBlocks();
+            // Deferred blocks are free in the image being written.
+            sb.freeBlocks = fs.alloc.freeBlocks() + fs.alloc.deferredBlocks();
             sb.freeInodes = fs.inodes.count() - fs.inodes.usedCount();
             sb.nextGeneration = fs.inodes.nextGeneration();
             sb.state = state;
+            long seq = fs.journalSeq + 1;
+            sb.journalSeq = seq;
+            add(0, sb.encode());
             long[] nrs = new long[blockNrs.size()];
             for (int k = 0; k < nrs.length; k++) {
                 nrs[k] = blockNrs.get(k);
             }
-            fs.io.writeAll(nrs, images);
-            flush();
-            fs.io.write(0, sb.encode());
-            flush();
+            if (!inPlace && !fs.journal.fits(nrs.length)) {
+                inPlace = true;
+                LOG.warning(() -> fs.io.device().name() + ": checkpoint of " + nrs.length
+                        + " blocks does not fit the journal of " + sb.journalBlocks
+                        + " blocks; writing it in place without the journal");
+            }
+            if (inPlace) {
+                writeInPlace(nrs);
+            } else {
+                fs.io.flush();
+                fs.journal.write(seq, nrs, images);
+                fs.io.flush();
+                fs.io.writeAll(nrs, images);
+                if (state == Superblock.STATE_CLEAN) {
+                    fs.io.flush();
+                    fs.journal.invalidate();
+                    fs.io.flush();
+                }
+            }
+            fs.journalSeq = seq;
+            fs.alloc.releaseDeferred();
         } finally {
             for (Inode i : locked) {
                 i.lock.unlock();
@@ -99,14 +137,20 @@ final class MetadataWriter {
         }
     }
 
-    private void flush() throws IOException {
-        try {
-            new Bio(ReqOp.FLUSH, 0, List.of(), 0, null).submitAndWait(fs.io.device());
-        } catch (BlkIOException e) {
-            if (e.status() != BlkStatus.NOTSUPP) {
-                throw e;
-            }
-        }
+    /**
+     * The checkpoint without the journal: empties the journal first (after making the previous
+     * checkpoint's in-place writes durable), so that mount cannot replay an older transaction
+     * over this image, then writes everything but the superblock, flushes, and the superblock.
+     */
+    private void writeInPlace(long[] nrs) throws IOException {
+        fs.io.flush();
+        fs.journal.invalidate();
+        fs.io.flush();
+        int last = nrs.length - 1; // the superblock, added last
+        fs.io.writeAll(java.util.Arrays.copyOf(nrs, last), images.subList(0, last));
+        fs.io.flush();
+        fs.io.write(0, images.get(last));
+        fs.io.flush();
     }
 
     private void add(long nr, byte[] img) {
@@ -129,7 +173,21 @@ final class MetadataWriter {
         try {
             pieces = fs.alloc.allocateAll(sb.firstDataBlock, count, Long.MAX_VALUE, true);
         } catch (NoSpaceException e) {
-            throw new IOException(fs.io.device().name() + ": no space left for metadata: " + e.getMessage(), e);
+            if (inPlace || fs.alloc.deferredBlocks() == 0) {
+                throw new IOException(fs.io.device().name() + ": no space left for metadata: " + e.getMessage(), e);
+            }
+            // Only the blocks the image on the device still uses are left: give up atomicity for
+            // this checkpoint rather than fail it.
+            inPlace = true;
+            LOG.warning(() -> fs.io.device().name() + ": metadata needs blocks freed since the last checkpoint; "
+                    + "writing this checkpoint in place without the journal");
+            fs.alloc.releaseDeferred();
+            try {
+                pieces = fs.alloc.allocateAll(sb.firstDataBlock, count, Long.MAX_VALUE, true);
+            } catch (NoSpaceException again) {
+                throw new IOException(fs.io.device().name() + ": no space left for metadata: " + again.getMessage(),
+                        again);
+            }
         }
         int k = 0;
         for (long[] p : pieces) {
@@ -143,7 +201,7 @@ final class MetadataWriter {
 
     private void writeInode(Inode i, byte[][] table) throws IOException {
         for (long b : i.metaBlocks) {
-            fs.alloc.free(b, 1);
+            fs.alloc.freeDeferred(b, 1);
         }
         i.metaBlocks = new long[0];
         List<Long> owned = new ArrayList<>();
@@ -192,14 +250,25 @@ final class MetadataWriter {
 
     private void writeFreeChain() throws IOException {
         for (long b : fs.freeChainBlocks) {
-            fs.alloc.free(b, 1);
+            fs.alloc.freeDeferred(b, 1);
         }
         fs.freeChainBlocks = new long[0];
-        // Taking blocks from the start of free extents never adds an extent, so the count only shrinks.
-        int n = fs.alloc.freeExtentCount();
+        // The map records free and deferred blocks merged; taking a chain block from a free extent
+        // next to a deferred one can split a merged extent, so allocate until the map fits.
         List<Long> owned = new ArrayList<>();
-        long[] blocks = allocMeta(MetaChain.blocksFor(8 + 16 * n), owned);
-        List<long[]> free = fs.alloc.freeExtents();
+        List<long[]> free;
+        while (true) {
+            free = fs.alloc.freeAndDeferredExtents();
+            int need = MetaChain.blocksFor(8 + 16 * free.size());
+            if (owned.size() >= need) {
+                break;
+            }
+            allocMeta(need - owned.size(), owned);
+        }
+        long[] blocks = new long[owned.size()];
+        for (int k = 0; k < blocks.length; k++) {
+            blocks[k] = owned.get(k);
+        }
         ByteBuffer data = ByteBuffer.allocate(8 + 16 * free.size());
         data.putLong(free.size());
         for (long[] f : free) {

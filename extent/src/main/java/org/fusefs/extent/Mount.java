@@ -10,7 +10,8 @@ import org.fusefs.pagecache.PageCache;
 import org.fusefs.uapi.FileMode;
 
 /**
- * Mounting: reads the superblock, the free-space chain, the inode table and every inode's tree
+ * Mounting: reads the superblock, replays the journal when it holds a committed checkpoint, reads
+ * the free-space chain, the inode table and every inode's tree
  * and chains, verifying each metadata block's checksum and header, then checks that every block
  * of the data area is either free or used exactly once (a small fsck). Any failure is a
  * {@link CorruptFsException} naming the device and the block.
@@ -65,6 +66,21 @@ final class Mount {
                 || sb.itableUsed > sb.itableBlocks) {
             throw new CorruptFsException(dev + ": block 0 (superblock): geometry does not fit the device ("
                     + sb.blocksCount + " blocks, device has " + devBlocks + ", data from " + sb.firstDataBlock + ")");
+        }
+        if (sb.journalStart < 1 || sb.journalStart + sb.journalBlocks > sb.itableStart) {
+            throw new CorruptFsException(dev + ": block 0 (superblock): journal [" + sb.journalStart + ", +"
+                    + sb.journalBlocks + ") overlaps the inode table or the superblock");
+        }
+        // A checkpoint committed to the journal but maybe not all in place: write it in place before
+        // reading anything (its superblock included, so read that again).
+        if (new Journal(io, sb).recover() >= 0) {
+            io.read(0, b0);
+            Superblock replayed = Superblock.decode(dev, b0);
+            if (replayed.blocksCount != sb.blocksCount || replayed.journalStart != sb.journalStart
+                    || replayed.journalBlocks != sb.journalBlocks || replayed.itableStart != sb.itableStart) {
+                throw new CorruptFsException(dev + ": block 0 (superblock): geometry changed by journal replay");
+            }
+            sb = replayed;
         }
         Reader r = new Reader(io, sb);
         BlockAllocator alloc = new BlockAllocator(sb.firstDataBlock, sb.blocksCount);
