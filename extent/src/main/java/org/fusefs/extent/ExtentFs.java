@@ -65,6 +65,14 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final Journal journal;
     /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
     long journalSeq;
+    /**
+     * Metadata generation: bumped after every change of metadata (by the file API once the change
+     * is made and its locks are dropped, by writeback once extents are converted), so that a
+     * checkpoint that reads it under all locks covers every change counted.
+     */
+    private final java.util.concurrent.atomic.AtomicLong metaGen = new java.util.concurrent.atomic.AtomicLong(1);
+    /** The generation the last checkpoint covered (0: none since mount). */
+    private volatile long checkpointedGen;
     final Object lifecycle = new Object();
     private volatile boolean mounted = true;
     private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
@@ -178,7 +186,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             synchronized (inode) {
                 m = inode.mapping;
                 if (m == null) {
-                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks), "ino " + inode.ino);
+                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks, this::metadataChanged), "ino " + inode.ino);
                     inode.mapping = m;
                 }
             }
@@ -257,37 +265,65 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public InodeAttr mknod(long dir, String name, int mode, long rdev, int uid, int gid) {
-        return ns.mknod(dir, name, mode, rdev, uid, gid);
+        try {
+            return ns.mknod(dir, name, mode, rdev, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr mkdir(long dir, String name, int mode, int uid, int gid) {
-        return ns.mkdir(dir, name, mode, uid, gid);
+        try {
+            return ns.mkdir(dir, name, mode, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr symlink(long dir, String name, String target, int uid, int gid) {
-        return ns.symlink(dir, name, target, uid, gid);
+        try {
+            return ns.symlink(dir, name, target, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr link(long ino, long newDir, String newName) {
-        return ns.link(ino, newDir, newName);
+        try {
+            return ns.link(ino, newDir, newName);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void unlink(long dir, String name) {
-        ns.unlink(dir, name);
+        try {
+            ns.unlink(dir, name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void rmdir(long dir, String name) {
-        ns.rmdir(dir, name);
+        try {
+            ns.rmdir(dir, name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void rename(long oldDir, String oldName, long newDir, String newName, int flags) {
-        ns.rename(oldDir, oldName, newDir, newName, flags);
+        try {
+            ns.rename(oldDir, oldName, newDir, newName, flags);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
@@ -310,7 +346,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isDir()) {
             throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
         }
-        checkpoint("fsyncdir ino " + dir);
+        checkpointIfChanged("fsyncdir ino " + dir);
     }
 
     // ---- Vfs: attributes -----------------------------------------------------------------------
@@ -322,6 +358,14 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public InodeAttr setattr(long ino, SetAttr a, OpenFile file) {
+        try {
+            return setattrImpl(ino, a);
+        } finally {
+            metadataChanged();
+        }
+    }
+
+    private InodeAttr setattrImpl(long ino, SetAttr a) {
         Inode i = inode(ino);
         i.lock.lock();
         try {
@@ -404,6 +448,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             return openLocked(i, flags);
         } finally {
             i.lock.unlock();
+            if ((flags & OpenFlags.O_TRUNC) != 0) {
+                metadataChanged();
+            }
         }
     }
 
@@ -428,7 +475,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public OpenFile create(long dir, String name, int mode, int flags, int uid, int gid) {
-        return ns.create(dir, name, mode, flags, uid, gid);
+        try {
+            return ns.create(dir, name, mode, flags, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
@@ -448,6 +499,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         } finally {
             i.lock.unlock();
             ns.ns.readLock().unlock();
+            metadataChanged();
         }
     }
 
@@ -499,23 +551,31 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public int write(OpenFile f, long pos, long srcAddress, int len) {
-        OpenFileImpl of = checkWrite(f);
         try {
-            return FileIo.write(this, of, pos, len, srcAddress, null, true);
-        } catch (FileIo.RetryAfterCheckpoint e) {
-            checkpoint("write ino " + of.ino());
-            return FileIo.write(this, of, pos, len, srcAddress, null, false);
+            OpenFileImpl of = checkWrite(f);
+            try {
+                return FileIo.write(this, of, pos, len, srcAddress, null, true);
+            } catch (FileIo.RetryAfterCheckpoint e) {
+                checkpoint("write ino " + of.ino());
+                return FileIo.write(this, of, pos, len, srcAddress, null, false);
+            }
+        } finally {
+            metadataChanged();
         }
     }
 
     @Override
     public int write(OpenFile f, long pos, ByteBuffer src) {
-        OpenFileImpl of = checkWrite(f);
         try {
-            return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
-        } catch (FileIo.RetryAfterCheckpoint e) {
-            checkpoint("write ino " + of.ino());
-            return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
+            OpenFileImpl of = checkWrite(f);
+            try {
+                return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
+            } catch (FileIo.RetryAfterCheckpoint e) {
+                checkpoint("write ino " + of.ino());
+                return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
+            }
+        } finally {
+            metadataChanged();
         }
     }
 
@@ -542,7 +602,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
         }
         // The file's blocks, size and name reach the device only with the metadata: commit all of it.
-        checkpoint("fsync ino " + i.ino);
+        checkpointIfChanged("fsync ino " + i.ino);
     }
 
     // ---- Vfs: xattrs ---------------------------------------------------------------------------
@@ -559,12 +619,20 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public void setxattr(long ino, String name, byte[] value, int flags) {
-        xattrs.set(inode(ino), name, value, flags);
+        try {
+            xattrs.set(inode(ino), name, value, flags);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void removexattr(long ino, String name) {
-        xattrs.remove(inode(ino), name);
+        try {
+            xattrs.remove(inode(ino), name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     // ---- Vfs: fallocate and maps ---------------------------------------------------------------
@@ -572,14 +640,18 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     @Override
     public void fallocate(OpenFile f, int mode, long offset, long length) {
         try {
-            fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
-        } catch (ErrnoException e) {
-            // Every mode that can run out of space checks it before changing anything: retrying is safe.
-            if (e.errno() != Errno.ENOSPC || !shouldRetryAlloc()) {
-                throw e;
+            try {
+                fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+            } catch (ErrnoException e) {
+                // Every mode that can run out of space checks it before changing anything: retrying is safe.
+                if (e.errno() != Errno.ENOSPC || !shouldRetryAlloc()) {
+                    throw e;
+                }
+                checkpoint("fallocate ino " + f.ino());
+                fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
             }
-            checkpoint("fallocate ino " + f.ino());
-            fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+        } finally {
+            metadataChanged();
         }
     }
 
@@ -633,6 +705,27 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             }
         } catch (IOException e) {
             throw eio(why + ": checkpoint of " + io.device().name(), e);
+        }
+    }
+
+    void metadataChanged() {
+        metaGen.incrementAndGet();
+    }
+
+    /** The current metadata generation, read by a checkpoint under all locks. */
+    long metadataGeneration() {
+        return metaGen.get();
+    }
+
+    /** Called by a checkpoint once committed: generation {@code gen} is on the device. */
+    void checkpointed(long gen) {
+        checkpointedGen = gen;
+    }
+
+    /** Commits a checkpoint unless nothing changed since the last one (fsync of a clean filesystem). */
+    private void checkpointIfChanged(String why) {
+        if (metaGen.get() != checkpointedGen) {
+            checkpoint(why);
         }
     }
 

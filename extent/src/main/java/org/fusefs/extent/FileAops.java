@@ -32,11 +32,14 @@ final class FileAops implements AddressSpaceOperations {
     private final Inode inode;
     private final BlockDevice dev;
     private final MapBlocks mapBlocks;
+    /** Counts a metadata change (blocks allocated, extents converted) for fsync's "anything to commit". */
+    private final Runnable changed;
 
-    FileAops(Inode inode, BlockDevice dev, MapBlocks mapBlocks) {
+    FileAops(Inode inode, BlockDevice dev, MapBlocks mapBlocks, Runnable changed) {
         this.inode = inode;
         this.dev = dev;
         this.mapBlocks = mapBlocks;
+        this.changed = changed;
     }
 
     @Override
@@ -173,6 +176,7 @@ final class FileAops implements AddressSpaceOperations {
             }
         } finally {
             inode.dataSem.writeLock().unlock();
+            changed.run();
         }
     }
 
@@ -201,6 +205,7 @@ final class FileAops implements AddressSpaceOperations {
             inode.pending.remove(first, end);
         } finally {
             inode.dataSem.writeLock().unlock();
+            changed.run();
         }
         return len;
     }

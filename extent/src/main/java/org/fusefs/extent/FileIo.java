@@ -49,7 +49,7 @@ final class FileIo {
             }
             int n = (int) Math.min(len, size - pos);
             if ((f.flags() & OpenFlags.O_NOATIME) == 0) {
-                touchAtime(i);
+                touchAtime(fs, i);
             }
             if (direct(f, pos, len)) {
                 return (int) directIO(fs, i, DioArgs.Rw.READ, pos, len, address, buf);
@@ -88,7 +88,7 @@ final class FileIo {
         try {
             long size = i.size;
             if (pos < size && len > 0 && (f.flags() & OpenFlags.O_NOATIME) == 0) {
-                touchAtime(i);
+                touchAtime(fs, i);
             }
             return fs.mappingOf(i).spliceRead(pos, len, size, segments, actor);
         } catch (IOException e) {
@@ -104,14 +104,16 @@ final class FileIo {
      * relatime, Linux's default: a read moves atime only when it is older than mtime or ctime or a
      * day old. Written without the inode lock: racing readers store nearly the same time.
      */
-    static void touchAtime(Inode i) {
+    static void touchAtime(ExtentFs fs, Inode i) {
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
+            fs.metadataChanged();
         } else {
             long now = ExtentFs.now();
             if (now - a >= DAY_NS) {
                 i.atimeNs = now;
+                fs.metadataChanged();
             }
         }
     }

@@ -72,6 +72,8 @@ final class MetadataWriter {
                     i.mapping.writeAndWait(0, Long.MAX_VALUE);
                 }
             }
+            // Every change counted so far is in memory now and in this checkpoint.
+            long gen = fs.metadataGeneration();
             long highest = 0;
             for (Inode i : fs.inodes.all()) {
                 highest = Math.max(highest, i.ino);
@@ -129,6 +131,7 @@ final class MetadataWriter {
             }
             fs.journalSeq = seq;
             fs.alloc.releaseDeferred();
+            fs.checkpointed(gen);
         } finally {
             for (Inode i : locked) {
                 i.lock.unlock();

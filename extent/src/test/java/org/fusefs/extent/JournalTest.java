@@ -167,6 +167,28 @@ class JournalTest {
     }
 
     @Test
+    void fsyncWithNothingChangedSinceTheLastCheckpointWritesNothing() throws IOException {
+        CrashDevice dev = new CrashDevice(new TestDevice("t", 32L << 20));
+        ExtentFs fs = ExtentFs.mkfs(dev, mem, cache(), MkfsOptions.defaults().withUuidSeed(7));
+        long ino = createWith(fs, "a", pattern(20_000, 3));
+        OpenFile f = fs.open(ino, OpenFlags.O_RDWR);
+        fs.fsync(f, false);
+        long w = dev.writes();
+        fs.fsync(f, false);
+        fs.fsyncdir(Vfs.ROOT_INO, false);
+        assertEquals(w, dev.writes(), "nothing changed: no checkpoint");
+        fs.setattr(ino, SetAttr.size(100), f);
+        fs.fsync(f, true);
+        assertTrue(dev.writes() > w, "a truncate is committed by fsync");
+        w = dev.writes();
+        fs.write(f, 100, new byte[10], 0, 10);
+        fs.fsync(f, false);
+        assertTrue(dev.writes() > w, "a write is committed by fsync");
+        fs.release(f);
+        fs.unmount();
+    }
+
+    @Test
     void blocksFreedByTruncateAreNotReusedBeforeTheCommit() throws IOException {
         TestDevice below = new TestDevice("t", 32L << 20);
         CrashDevice dev = new CrashDevice(below);
