@@ -41,8 +41,12 @@ import org.fusefs.uapi.OpenFlags;
  * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
  * that an eviction cannot run in the middle of a metadata write.
  *
- * <p>Metadata lives in memory and is written to the device, checksummed, at {@link #sync} and
- * {@link #unmount}; the journal that would make each change durable on its own is a later issue.
+ * <p>Metadata lives in memory and reaches the device as whole checkpoints through the journal (see
+ * the package documentation): at {@link #sync}, {@link #unmount}, {@link #fsync} and
+ * {@link #fsyncdir} (which make everything before them durable), and when a write or fallocate short
+ * of space needs the blocks freed since the last checkpoint. Checkpoints take the lifecycle monitor,
+ * the namespace lock and every inode lock, so they are forced only from the entry points, where
+ * the caller holds none of them.
  */
 public final class ExtentFs implements Vfs, AutoCloseable {
     static final int BS = BlockIo.BLOCK_SIZE;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.pagecache.AddressSpace;
 
 /**
  * Writes a checkpoint: the whole in-memory metadata (every inode into the inode table, the extent
@@ -68,8 +69,10 @@ final class MetadataWriter {
                 locked.add(i);
             }
             for (Inode i : all) {
-                if (i.mapping != null && !i.freed) {
-                    i.mapping.writeAndWait(0, Long.MAX_VALUE);
+                AddressSpace m = i.mapping;
+                // A clean mapping has nothing to write or wait for (and asking costs a tree walk).
+                if (m != null && !i.freed && (m.nrDirty() > 0 || m.nrWriteback() > 0)) {
+                    m.writeAndWait(0, Long.MAX_VALUE);
                 }
             }
             // Every change counted so far is in memory now and in this checkpoint.

@@ -15,6 +15,11 @@ import java.util.TreeSet;
  * block after the previous extent of the same file), then takes the start of the largest free
  * extent, so that a file written sequentially ends in few, long extents.
  *
+ * <p>Blocks freed between two checkpoints are <em>deferred</em> ({@link #freeDeferred}): the image
+ * on the device may still use them, so they are not allocated, to metadata or to data, until the
+ * next checkpoint has committed and calls {@link #releaseDeferred} (jbd2 keeps freed blocks from
+ * reuse until the transaction that frees them commits, for the same reason).
+ *
  * <p>Locking: the allocator lock (this object's monitor) is the last lock in the filesystem's
  * order (inode lock, then page lock, then the inode's data semaphore, then this). Nothing is
  * called out of this class while it is held.
