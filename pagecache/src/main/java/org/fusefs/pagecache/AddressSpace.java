@@ -18,7 +18,7 @@ import org.fusefs.uapi.Errno;
  * <pre>
  *   inode lock (the caller: writes, truncates, direct I/O)
  *     page lock (PG_locked, {@link PageWait}; several only in ascending index order, by writeback)
- *       tree lock (the {@link PageTree} monitor: slots, tags, counters, {@code removals})
+ *       tree lock (the {@link PageTree} monitor: slots, tags and their counts, {@code removals})
  *         LRU lock ({@link Lru})
  *           allocator lock (inside {@code PhysicalMemory})
  * </pre>
@@ -41,10 +41,6 @@ public final class AddressSpace implements PageMapping {
     final Readahead ra = new Readahead(this);
     // Bumped under the tree lock each time a page leaves; read lock-free by the read fast path.
     volatile long removals;
-    // protected by tree
-    long nrDirty;
-    // protected by tree
-    long nrWriteback;
     // Written under the Writeback lock: on the dirty list, and since when. Volatile because
     // markDirty peeks at it without the lock to skip queueing an address space already queued.
     volatile boolean queued;
@@ -246,16 +242,12 @@ public final class AddressSpace implements PageMapping {
 
     /** Number of dirty pages. */
     public long nrDirty() {
-        synchronized (tree) {
-            return nrDirty;
-        }
+        return tree.countTagged(PageTree.Tag.DIRTY);
     }
 
     /** Number of pages under writeback. */
     public long nrWriteback() {
-        synchronized (tree) {
-            return nrWriteback;
-        }
+        return tree.countTagged(PageTree.Tag.WRITEBACK);
     }
 
     /**
@@ -362,7 +354,6 @@ public final class AddressSpace implements PageMapping {
         }
         synchronized (tree) {
             tree.tagLocked(PageTree.Tag.DIRTY, p.index());
-            nrDirty++;
         }
         cache.dirtyChanged(1);
         if (!queued) {
@@ -384,16 +375,41 @@ public final class AddressSpace implements PageMapping {
                 throw new IllegalStateException("page is not at index " + index + " of " + name + ": " + p);
             }
             removals++;
-            if (dirty) {
-                nrDirty--;
+            // Under the tree lock PG_lru can only go from set to clear (reclaim isolating the
+            // page): a page reclaim has isolated needs no trip to the LRU lock.
+            if (p.test(PageFlag.LRU)) {
+                cache.lru.del(p);
             }
-            cache.lru.del(p);
         }
         if (dirty) {
             cache.dirtyChanged(-1);
         }
         p.clear(PageFlag.MAPPED);
         cache.pageRemoved();
+    }
+
+    /**
+     * Takes a clean, locked page out of the tree for reclaim, with the tree lock held: the part
+     * of {@link #removeLockedPage} that needs the lock. The caller unlocks, frees and counts it
+     * ({@link PageCache#pagesRemoved}); the page is isolated from the LRU already.
+     */
+    void removeCleanLocked(Page p) {
+        assert Thread.holdsLock(tree) && p.test(PageFlag.LOCKED) && !p.test(PageFlag.DIRTY);
+        if (!tree.removeLocked(p.index(), p)) {
+            throw new IllegalStateException("page is not at index " + p.index() + " of " + name + ": " + p);
+        }
+        removals++;
+        if (p.test(PageFlag.LRU)) {
+            cache.lru.del(p);
+        }
+    }
+
+    /** Puts an isolated page back on the LRU if it is still cached here; tree lock held. */
+    void putbackLruLocked(Page p) {
+        assert Thread.holdsLock(tree);
+        if (p.mapping() == this && tree.get(p.index()) == p && !p.test(PageFlag.LRU)) {
+            cache.lru.add(p);
+        }
     }
 
     /** Puts an isolated page back on the LRU if it is still cached here. */

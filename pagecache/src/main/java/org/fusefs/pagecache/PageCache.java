@@ -126,10 +126,6 @@ public final class PageCache implements AutoCloseable {
     // ---- used by the package ----
 
     /**
-     * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
-     * anything is reclaimable. Called with no page lock held.
-     */
-    /**
      * Returns a free page or {@code null} without reclaiming or waiting, when memory is below the
      * low watermark ({@code __GFP_NORETRY} of readahead: speculative reads must not push out
      * pages or sleep while the caller holds locks on the pages it is filling).
@@ -141,6 +137,13 @@ public final class PageCache implements AutoCloseable {
         return memory.allocPage(MigrateType.MOVABLE);
     }
 
+    /**
+     * Takes a frame for a new cache page; sleeps in reclaim and writeback rather than fail while
+     * anything is reclaimable. Below the low watermark it first reclaims up to the high one, a
+     * batch at a time ({@link Reclaim#reclaim}), so that the next allocations find free frames.
+     * Called with no page lock held, or with the page locks of a splice read in index order
+     * (reclaim only trylocks).
+     */
     Page allocPage() throws IOException {
         long free = memory.nrFreePages();
         if (free < memory.lowWatermarkPages()) {
@@ -189,6 +192,10 @@ public final class PageCache implements AutoCloseable {
 
     void pageRemoved() {
         nrCached.decrementAndGet();
+    }
+
+    void pagesRemoved(long n) {
+        nrCached.addAndGet(-n);
     }
 
     /**

@@ -3,8 +3,6 @@ package org.fusefs.pagecache;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fusefs.memory.page.Page;
 
@@ -13,14 +11,19 @@ import org.fusefs.memory.page.Page;
  *
  * <p>Stands in for the xarray of {@code struct address_space} ({@code i_pages}): a two-level
  * table of 512-slot leaves indexed by page index, so a lookup is two array loads and no hashing.
- * Indexes past {@value #MAX_TOP} leaves (files beyond 8 TiB) go to a hash map. The tags are
- * ordered sets of indexes so that writeback finds dirty and under-writeback pages in index order
- * without visiting clean ones.
+ * Indexes past {@value #MAX_TOP} leaves (files beyond 8 TiB) go to a hash map. Each tag is a
+ * {@link Marks}: a bit per slot beside the leaves, with summaries, so that writeback finds dirty
+ * and under-writeback pages in index order without visiting clean ones and without allocating.
  *
- * <p>Locking: every change holds this object's monitor (the "tree lock", innermost but for the
- * LRU lock and the allocator). {@link #get} takes no lock: a slot is published with release
- * semantics and read with acquire semantics, and the top table is replaced, never changed in
- * place, when it grows.
+ * <p>Locking: this object's monitor is the "tree lock", innermost but for the LRU lock and the
+ * allocator. Every change of a slot or a tag holds it, and so does every read of the tags:
+ * {@link #tagLocked}, {@link #untagLocked} and {@link #removeLocked} assert that the caller holds
+ * it (so that a tag moves together with the page state the caller changes under the same lock:
+ * {@code AddressSpace.markDirty}, {@code WritebackBatch.submit}); {@link #anyTagged},
+ * {@link #countTagged} and {@link #gatherTagged} take it themselves (the monitor is reentrant).
+ * {@link #get} takes no lock: a slot is published with release semantics and read with acquire
+ * semantics, and the top table is replaced, never changed in place, when it grows. A tag is set
+ * only on an index whose page is present and locked by the caller, and leaves with the page.
  */
 final class PageTree {
     static final int LEAF_SHIFT = 9;
@@ -36,10 +39,8 @@ final class PageTree {
 
     private volatile Page[][] top = new Page[4][];
     private final ConcurrentHashMap<Long, Page> far = new ConcurrentHashMap<>();
-    // protected by this
-    private final TreeSet<Long> dirty = new TreeSet<>();
-    // protected by this
-    private final TreeSet<Long> writeback = new TreeSet<>();
+    // protected by this; indexed by Tag.ordinal()
+    private final Marks[] marks = {new Marks(), new Marks()};
     // protected by this (written), read racily for figures
     private volatile long count;
 
@@ -97,8 +98,9 @@ final class PageTree {
             // Empty leaves are kept: files that shrink usually grow again.
             SLOT.setRelease(top[(int) hi], (int) index & LEAF_MASK, null);
         }
-        dirty.remove(index);
-        writeback.remove(index);
+        for (Marks m : marks) {
+            m.clear(index);
+        }
         count--;
         return true;
     }
@@ -107,23 +109,26 @@ final class PageTree {
         return count;
     }
 
+    /** Tags {@code index}; the caller holds the tree lock. */
     void tagLocked(Tag tag, long index) {
         assert Thread.holdsLock(this);
-        set(tag).add(index);
+        marks[tag.ordinal()].set(index);
     }
 
+    /** Clears the tag of {@code index}, if set; the caller holds the tree lock. */
     void untagLocked(Tag tag, long index) {
         assert Thread.holdsLock(this);
-        set(tag).remove(index);
+        marks[tag.ordinal()].clear(index);
     }
 
+    /** Whether any index in {@code [first, last]} has the tag. */
     synchronized boolean anyTagged(Tag tag, long first, long last) {
-        Long c = set(tag).ceiling(first);
-        return c != null && c <= last;
+        return marks[tag.ordinal()].next(first, last) >= 0;
     }
 
+    /** How many indexes have the tag; O(1). */
     synchronized long countTagged(Tag tag) {
-        return set(tag).size();
+        return marks[tag.ordinal()].count();
     }
 
     /**
@@ -131,16 +136,7 @@ final class PageTree {
      * returns how many.
      */
     synchronized int gatherTagged(Tag tag, long first, long last, long[] out, int max) {
-        int n = 0;
-        Iterator<Long> it = set(tag).tailSet(first, true).iterator();
-        while (n < max && it.hasNext()) {
-            long i = it.next();
-            if (i > last) {
-                break;
-            }
-            out[n++] = i;
-        }
-        return n;
+        return marks[tag.ordinal()].gather(first, last, out, max);
     }
 
     /**
@@ -183,9 +179,5 @@ final class PageTree {
             }
         }
         return n;
-    }
-
-    private TreeSet<Long> set(Tag tag) {
-        return tag == Tag.DIRTY ? dirty : writeback;
     }
 }

@@ -1,6 +1,6 @@
 package org.fusefs.pagecache;
 
-import org.fusefs.memory.PageMapping;
+import java.util.Arrays;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.memory.Shrinker;
 import org.fusefs.memory.buddy.BuddyAllocator;
@@ -24,6 +24,9 @@ import org.fusefs.memory.page.PageFlag;
  */
 final class Reclaim implements Shrinker {
     private static final int BATCH = 32;
+    // A page with any of these cannot be reclaimed now.
+    private static final int BUSY = PageFlag.DIRTY.mask() | PageFlag.WRITEBACK.mask() | PageFlag.MAPPED.mask()
+            | PageFlag.HWPOISON.mask();
     // Blocks looked at per call at most: a failing high-order allocation calls again and again.
     private static final long MAX_BLOCKS_PER_SCAN = 1024;
 
@@ -46,9 +49,18 @@ final class Reclaim implements Shrinker {
         return freed;
     }
 
-    /** Frees up to {@code nrPages} clean pages in LRU order; returns how many were freed. */
+    /**
+     * Frees up to {@code nrPages} clean pages in LRU order; returns how many were freed. Works a
+     * batch at a time ({@code shrink_folio_list}): one LRU-lock acquisition isolates up to
+     * {@value #BATCH} pages, and each run of them from one address space is checked, locked and
+     * taken out of its tree under one tree-lock acquisition; the frames go back to the allocator
+     * after the locks are dropped.
+     */
     long reclaim(long nrPages) {
         Page[] batch = new Page[BATCH];
+        Page[] freeList = new Page[BATCH];
+        // The address space each candidate was in when looked at: a page may leave meanwhile.
+        AddressSpace[] owners = new AddressSpace[BATCH];
         long freed = 0;
         // Scan in proportion to the request (as the kernel's scan priority does), and each page
         // about twice at most: once to clear PG_referenced, once to free. A list full of dirty
@@ -60,28 +72,77 @@ final class Reclaim implements Shrinker {
                 break;
             }
             budget -= n;
+            // Second chances first, so that the runs below hold only candidates.
+            int c = 0;
             for (int i = 0; i < n; i++) {
                 Page p = batch[i];
                 batch[i] = null;
-                PageMapping m = p.mapping();
-                if (!(m instanceof AddressSpace as) || as.cache() != cache) {
+                if (!(p.mapping() instanceof AddressSpace as) || as.cache() != cache) {
                     continue;
                 }
-                if (freed >= nrPages || cache.testAndClearAccessed(p)) {
+                if (freed + c >= nrPages || cache.testAndClearAccessed(p)) {
                     as.putbackLru(p);
-                    continue;
-                }
-                if (tryFree(as, p)) {
-                    freed++;
                 } else {
-                    as.putbackLru(p);
+                    owners[c] = as;
+                    batch[c++] = p;
                 }
             }
+            int k = 0;
+            for (int i = 0; i < c; ) {
+                AddressSpace as = owners[i];
+                int j = i + 1;
+                while (j < c && owners[j] == as) {
+                    j++;
+                }
+                k = removeRun(as, batch, i, j, freeList, k);
+                i = j;
+            }
+            Arrays.fill(batch, 0, c, null);
+            Arrays.fill(owners, 0, c, null);
+            for (int i = 0; i < k; i++) {
+                PageWait.unlock(freeList[i]);
+                cache.freePage(freeList[i]);
+                freeList[i] = null;
+            }
+            if (k > 0) {
+                cache.pagesRemoved(k);
+            }
+            freed += k;
         }
         if (freed > 0) {
             cache.reclaimed.addAndGet(freed);
         }
         return freed;
+    }
+
+    /**
+     * Under one tree-lock acquisition, takes the pages {@code run[from..to)} of {@code as} out of
+     * its tree if each is still there, clean, unmapped, not under writeback and its lock free;
+     * the removed pages go, locked, to {@code out} from {@code k}; the others go back on the LRU.
+     * Returns the new end of {@code out}.
+     */
+    private int removeRun(AddressSpace as, Page[] run, int from, int to, Page[] out, int k) {
+        synchronized (as.tree) {
+            for (int i = from; i < to; i++) {
+                Page p = run[i];
+                if (p.mapping() != as || as.tree.get(p.index()) != p) {
+                    continue; // left the cache meanwhile: not ours to put back
+                }
+                if ((p.flags() & BUSY) != 0 || !PageWait.trylock(p)) {
+                    as.putbackLruLocked(p);
+                    continue;
+                }
+                // Flags again under the page lock: dirtying and writeback need it.
+                if ((p.flags() & BUSY) != 0) {
+                    PageWait.unlock(p);
+                    as.putbackLruLocked(p);
+                    continue;
+                }
+                as.removeCleanLocked(p);
+                out[k++] = p;
+            }
+        }
+        return k;
     }
 
     /**

@@ -22,6 +22,8 @@ final class WritebackBatch {
     private final Page[] pages;
     private final long[] indexes;
     private final long[] generations;
+    // Tagged indexes as gathered, before the pages are looked up; reused by every collect.
+    private final long[] gathered;
     private int size;
     private long lastGathered;
     // Pages the last submit handed to writePages.
@@ -32,6 +34,7 @@ final class WritebackBatch {
         this.pages = new Page[capacity];
         this.indexes = new long[capacity];
         this.generations = new long[capacity];
+        this.gathered = new long[capacity];
     }
 
     int size() {
@@ -46,7 +49,7 @@ final class WritebackBatch {
     /** Collects up to the batch's capacity of dirty pages in {@code [first, last]}; returns how many. */
     int collect(long first, long last) {
         size = 0;
-        long[] idx = new long[pages.length];
+        long[] idx = gathered;
         int n = as.tree.gatherTagged(PageTree.Tag.DIRTY, first, last, idx, idx.length);
         PageCache cache = as.cache();
         if (n > 0) {
@@ -85,19 +88,22 @@ final class WritebackBatch {
             }
             p.clear(PageFlag.DIRTY);
             p.set(PageFlag.WRITEBACK);
-            synchronized (as.tree) {
-                as.tree.untagLocked(PageTree.Tag.DIRTY, indexes[i]);
-                as.tree.tagLocked(PageTree.Tag.WRITEBACK, indexes[i]);
-                as.nrDirty--;
-                as.nrWriteback++;
-            }
-            cache.dirtyChanged(-1);
-            cache.writebackChanged(1);
             locked.add(p);
         }
         if (locked.isEmpty()) {
             return null;
         }
+        // The tags follow the flags of the whole batch in one step. Until then a page is still
+        // tagged DIRTY, so that whoever looks (fsync, truncate) finds it and waits on its lock:
+        // every page of the batch always has one of the two tags.
+        synchronized (as.tree) {
+            for (Page p : locked) {
+                as.tree.untagLocked(PageTree.Tag.DIRTY, p.index());
+                as.tree.tagLocked(PageTree.Tag.WRITEBACK, p.index());
+            }
+        }
+        cache.dirtyChanged(-locked.size());
+        cache.writebackChanged(locked.size());
         submitted = locked.size();
         Errno err = null;
         try {
@@ -113,11 +119,12 @@ final class WritebackBatch {
                 cache.writebackErrors.incrementAndGet();
             }
             // Also on an Error thrown by the owner: never leave pages locked under writeback.
-            for (Page p : locked) {
-                synchronized (as.tree) {
+            synchronized (as.tree) {
+                for (Page p : locked) {
                     as.tree.untagLocked(PageTree.Tag.WRITEBACK, p.index());
-                    as.nrWriteback--;
                 }
+            }
+            for (Page p : locked) {
                 PageWait.clearAndWake(p, PageFlag.WRITEBACK);
                 PageWait.unlock(p);
             }

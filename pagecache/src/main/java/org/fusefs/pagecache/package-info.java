@@ -6,8 +6,9 @@
  * <p>Public entry points: {@link org.fusefs.pagecache.PageCache} (one per memory core: figures,
  * sync, configuration through {@link org.fusefs.pagecache.PageCacheConfig}) and
  * {@link org.fusefs.pagecache.AddressSpace} (one per file). The owner of the data implements
- * {@link org.fusefs.pagecache.AddressSpaceOperations}. Inside: {@code PageTree} (index to page
- * and tags), {@code Filemap} (buffered read and write), {@code WritebackBatch} and
+ * {@link org.fusefs.pagecache.AddressSpaceOperations}. Inside: {@code PageTree} (index to page)
+ * and {@code Marks} (its DIRTY and WRITEBACK tags, a bit per slot), {@code Filemap} (buffered
+ * read and write), {@code WritebackBatch} and
  * {@code Writeback} (deferred writing, workers, throttling), {@code Truncate}, {@code Lru} and
  * {@code Reclaim}, {@code Rmap}, {@code PageFailure}, {@code PageWait} (page lock and
  * writeback waits), {@link org.fusefs.pagecache.Errseq}.

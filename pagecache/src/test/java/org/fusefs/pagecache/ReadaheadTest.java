@@ -16,24 +16,12 @@ import org.junit.jupiter.api.Test;
 
 class ReadaheadTest {
 
-    /** Fills the store with {@code pages} blocks of a pattern derived from the seed; returns the bytes. */
-    private static byte[] fill(TestStore store, int pages, long seed) {
-        byte[] all = new byte[pages * Page.SIZE];
-        new Random(seed).nextBytes(all);
-        for (int i = 0; i < pages; i++) {
-            byte[] b = new byte[Page.SIZE];
-            System.arraycopy(all, i * Page.SIZE, b, 0, Page.SIZE);
-            store.blocks.put((long) i, b);
-        }
-        return all;
-    }
-
     @Test
     void sequentialReadsAreBatched() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();
             int pages = 256;
-            byte[] all = fill(store, pages, 11);
+            byte[] all = store.fillRandom(pages, 11);
             long size = (long) pages * Page.SIZE;
             store.size = size;
             AddressSpace as = f.cache.newAddressSpace(store, "seq");
@@ -59,7 +47,7 @@ class ReadaheadTest {
     void readaheadStopsAtEndOfFile() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();
-            fill(store, 64, 12);
+            store.fillRandom(64, 12);
             long size = 25L * Page.SIZE + 5; // 26 pages
             store.size = size;
             AddressSpace as = f.cache.newAddressSpace(store, "eof");
@@ -79,7 +67,7 @@ class ReadaheadTest {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();
             int pages = 1024;
-            byte[] all = fill(store, pages, seed);
+            byte[] all = store.fillRandom(pages, seed);
             long size = (long) pages * Page.SIZE;
             store.size = size;
             AddressSpace as = f.cache.newAddressSpace(store, "random");
@@ -118,7 +106,7 @@ class ReadaheadTest {
     void failedReadaheadLeavesPagesForARetryThatReportsTheError() throws IOException {
         try (Fixture f = new Fixture()) {
             TestStore store = new TestStore();
-            byte[] all = fill(store, 64, 14);
+            byte[] all = store.fillRandom(64, 14);
             long size = 64L * Page.SIZE;
             store.size = size;
             AddressSpace as = f.cache.newAddressSpace(store, "err");

@@ -25,15 +25,21 @@ class SpliceReadTest {
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     private static byte[] fill(TestStore store, int pages, long seed) {
-        byte[] all = new byte[pages * Page.SIZE];
-        new Random(seed).nextBytes(all);
-        for (int i = 0; i < pages; i++) {
-            byte[] b = new byte[Page.SIZE];
-            System.arraycopy(all, i * Page.SIZE, b, 0, Page.SIZE);
-            store.blocks.put((long) i, b);
-        }
+        byte[] all = store.fillRandom(pages, seed);
         store.size = all.length;
         return all;
+    }
+
+    /** The bytes a splice read of {@code [pos, pos + len)} lends, checked against {@code all}. */
+    private static byte[] lendAndCheck(AddressSpace as, SpliceRead sr, byte[] all, long pos, int len, String where)
+            throws IOException {
+        AtomicReference<byte[]> got = new AtomicReference<>();
+        int n = as.spliceRead(pos, len, all.length, sr, s -> got.set(collect(s, new ArrayList<>(), as, pos)));
+        int expect = (int) Math.max(0, Math.min(len, all.length - pos));
+        assertEquals(expect, n, "count " + where + ": pos " + pos + " len " + len);
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, (int) Math.min(pos, all.length), (int) Math.min(pos, all.length) + expect),
+                got.get(), "bytes " + where + ": pos " + pos);
+        return got.get();
     }
 
     /** Gathers what the actor was lent, and checks every lent page is locked while it runs. */
@@ -145,11 +151,7 @@ class SpliceReadTest {
                 assertFalse(p.test(PageFlag.LOCKED), "page " + p.index());
             }
             // The same instance serves the next read.
-            AtomicReference<byte[]> got = new AtomicReference<>();
-            as.spliceRead(Page.SIZE, 10, all.length, sr, s -> got.set(collect(s, new ArrayList<>(), as, Page.SIZE)));
-            byte[] want = new byte[10];
-            System.arraycopy(all, Page.SIZE, want, 0, 10);
-            assertArrayEquals(want, got.get());
+            lendAndCheck(as, sr, all, Page.SIZE, 10, "after the failure");
         }
     }
 
@@ -191,15 +193,7 @@ class SpliceReadTest {
             SpliceRead sr = new SpliceRead(33);
             for (int pass = 0; pass < 2; pass++) {
                 for (long pos = 0; pos < all.length; pos += 128 * 1024) {
-                    long at = pos;
-                    AtomicReference<byte[]> got = new AtomicReference<>();
-                    int n = as.spliceRead(at, 128 * 1024, all.length, sr, s -> got.set(collect(s, new ArrayList<>(), as, at)));
-                    assertEquals(128 * 1024, n);
-                    for (int k = 0; k < n; k++) {
-                        if (got.get()[k] != all[(int) at + k]) {
-                            throw new AssertionError("pass " + pass + " pos " + at + " byte " + k + " (seed 26)");
-                        }
-                    }
+                    lendAndCheck(as, sr, all, pos, 128 * 1024, "in pass " + pass + " (seed 26)");
                 }
             }
             assertTrue(f.cache.stats().reclaimed() > 0, "the core was too large to force reclaim");

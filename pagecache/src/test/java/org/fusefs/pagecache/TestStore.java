@@ -33,6 +33,16 @@ final class TestStore implements AddressSpaceOperations {
     final AtomicLong pagesInBatches = new AtomicLong();
     final AtomicInteger maxBatch = new AtomicInteger();
 
+    /** Fills blocks 0..pages-1 with bytes from {@code seed}; returns them as one array. */
+    byte[] fillRandom(int pages, long seed) {
+        byte[] all = new byte[pages * Page.SIZE];
+        new java.util.Random(seed).nextBytes(all);
+        for (int i = 0; i < pages; i++) {
+            blocks.put((long) i, java.util.Arrays.copyOfRange(all, i * Page.SIZE, (i + 1) * Page.SIZE));
+        }
+        return all;
+    }
+
     @Override
     public void readPages(AddressSpace mapping, List<Page> pages) throws IOException {
         readPagesCalls.incrementAndGet();

@@ -48,6 +48,8 @@ final class LowLevelLoop {
     /** Workers allowed to read the channel; the others are parked on {@link #parked}. */
     private final AtomicInteger active = new AtomicInteger(1);
     private final Semaphore parked = new Semaphore(0);
+    /** Times a parked worker was woken: a figure for tuning the parking rule. */
+    private final java.util.concurrent.atomic.LongAdder activations = new java.util.concurrent.atomic.LongAdder();
     private volatile Throwable failure;
 
     LowLevelLoop(LibFuseLowLevel lib, long session, long channel, int threads, String name) {
@@ -146,6 +148,7 @@ final class LowLevelLoop {
                 return;
             }
         } while (!active.compareAndSet(n, n + 1));
+        activations.increment();
         parked.release();
     }
 
@@ -204,6 +207,11 @@ final class LowLevelLoop {
 
     int threads() {
         return workers.length;
+    }
+
+    /** Parked workers woken since start. */
+    long activations() {
+        return activations.sum();
     }
 
     /** Workers not parked now (at most {@link #threads()}). */

@@ -163,10 +163,10 @@ public final class LowLevelMount {
         long req = loop.requests();
         long cpu = loop.workerCpuNanos();
         double perReq = req == 0 ? 0 : cpu / 1000.0 / req;
-        return String.format("daemon:%n  api            lowlevel%n  threads        %d%n  threads_active %d%n  requests       %d%n"
+        return String.format("daemon:%n  api            lowlevel%n  threads        %d%n  threads_active %d%n  activations    %d%n  requests       %d%n"
                 + "  worker_cpu_ns  %d%n  cpu_per_req_us %.2f%n  uptime_ms      %d%n  kernel_inodes  %d%n"
                 + "  eio_bugs       %d%n",
-                loop.threads(), loop.activeThreads(), req, cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L,
+                loop.threads(), loop.activeThreads(), loop.activations(), req, cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L,
                 fs.lookups().size(), LowLevelFs.bugs());
     }
 
