@@ -35,7 +35,8 @@ import org.fusefs.uapi.OpenFlags;
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
  * Leaf monitors outside the order, which call nothing out: an inode's own monitor (creating its
- * address space) and the lifecycle monitor (one sync or unmount at a time, taken before all else).
+ * address space) and the lifecycle monitor (one checkpoint, sync or unmount at a time, taken before
+ * all else).
  * Only the metadata writer holds two inode locks at once: all of them, in inode order, under the
  * namespace write lock; no other thread takes a second inode lock or the namespace lock while
  * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
@@ -560,7 +561,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             try {
                 return FileIo.write(this, of, pos, len, srcAddress, null, true);
             } catch (FileIo.RetryAfterCheckpoint e) {
-                checkpoint("write ino " + of.ino());
+                checkpointForSpace("write ino " + of.ino());
                 return FileIo.write(this, of, pos, len, srcAddress, null, false);
             }
         } finally {
@@ -575,7 +576,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             try {
                 return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
             } catch (FileIo.RetryAfterCheckpoint e) {
-                checkpoint("write ino " + of.ino());
+                checkpointForSpace("write ino " + of.ino());
                 return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
             }
         } finally {
@@ -651,7 +652,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
                 if (e.errno() != Errno.ENOSPC || !shouldRetryAlloc()) {
                     throw e;
                 }
-                checkpoint("fallocate ino " + f.ino());
+                checkpointForSpace("fallocate ino " + f.ino());
                 fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
             }
         } finally {
@@ -695,17 +696,43 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     }
 
     /**
-     * Commits a checkpoint of all metadata through the journal (what fsync and fsyncdir need, and
-     * what an allocation short of space forces so that the blocks freed since the last one can be
-     * reused). The caller holds no filesystem lock: this takes the lifecycle monitor, the namespace
-     * lock and every inode lock.
+     * Commits a checkpoint of all metadata through the journal, unless one that began after
+     * {@code want} was counted already did ({@code want} is a metadata generation; every change
+     * counted up to it is then on the device). Concurrent fsyncs so share one commit, as jbd2's
+     * group commit. The caller holds no filesystem lock: this takes the lifecycle monitor, the
+     * namespace lock and every inode lock.
      */
-    void checkpoint(String why) {
+    private void checkpointCovering(long want, String why) {
+        checkMounted();
+        if (checkpointedGen >= want) {
+            return;
+        }
+        try {
+            synchronized (lifecycle) {
+                checkMounted();
+                if (checkpointedGen >= want) {
+                    return;
+                }
+                MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+            }
+        } catch (IOException e) {
+            throw eio(why + ": checkpoint of " + io.device().name(), e);
+        }
+    }
+
+    /**
+     * Commits a checkpoint so that the blocks freed since the last one become allocatable (an
+     * allocation short of space); nothing to do when another thread's checkpoint released them.
+     * The caller holds no filesystem lock.
+     */
+    private void checkpointForSpace(String why) {
         checkMounted();
         try {
             synchronized (lifecycle) {
                 checkMounted();
-                MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+                if (alloc.deferredBlocks() > 0) {
+                    MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+                }
             }
         } catch (IOException e) {
             throw eio(why + ": checkpoint of " + io.device().name(), e);
@@ -726,11 +753,12 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         checkpointedGen = gen;
     }
 
-    /** Commits a checkpoint unless nothing changed since the last one (fsync of a clean filesystem). */
+    /**
+     * fsync's commit: every metadata change made before this call (the caller's data writeback
+     * included) is on the device when it returns; skipped when a checkpoint covered them already.
+     */
     private void checkpointIfChanged(String why) {
-        if (metaGen.get() != checkpointedGen) {
-            checkpoint(why);
-        }
+        checkpointCovering(metaGen.get(), why);
     }
 
     /**

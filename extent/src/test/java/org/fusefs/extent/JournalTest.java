@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
@@ -163,6 +164,48 @@ class JournalTest {
         assertArrayEquals(a, contents(g, "a"));
         long gd = g.lookup(Vfs.ROOT_INO, "dir").ino();
         assertEquals("a", g.readlink(g.lookup(gd, "link").ino()));
+        g.unmount();
+    }
+
+    @Test
+    void concurrentFsyncsAllSurviveAKill() throws Exception {
+        TestDevice below = new TestDevice("t", 64L << 20);
+        CrashDevice dev = new CrashDevice(below);
+        ExtentFs fs = ExtentFs.mkfs(dev, mem, cache(), MkfsOptions.defaults().withUuidSeed(21));
+        int threads = 4;
+        int rounds = 25;
+        int chunk = 3000;
+        long[] acked = new long[threads];
+        List<Thread> ts = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            ts.add(new Thread(() -> {
+                try {
+                    OpenFile f = fs.create(Vfs.ROOT_INO, "t" + me, 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+                    byte[] all = pattern(rounds * chunk, 100 + me);
+                    for (int k = 0; k < rounds; k++) {
+                        fs.write(f, (long) k * chunk, all, k * chunk, chunk);
+                        fs.fsync(f, k % 2 == 0);
+                        acked[me] = (long) (k + 1) * chunk; // published by join
+                    }
+                    fs.release(f);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        ts.forEach(Thread::start);
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertTrue(errors.isEmpty(), "errors: " + errors);
+        dev.kill();
+        ExtentFs g = ExtentFs.mount(below, mem, cache());
+        for (int t = 0; t < threads; t++) {
+            byte[] want = pattern(rounds * chunk, 100 + t);
+            assertArrayEquals(Arrays.copyOf(want, (int) acked[t]), contents(g, "t" + t), "thread " + t);
+        }
         g.unmount();
     }
 
