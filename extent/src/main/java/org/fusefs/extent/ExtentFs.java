@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.fusefs.block.BlockDevice;
 import org.fusefs.extent.alloc.BlockAllocator;
@@ -72,12 +73,15 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     long journalSeq;
     /**
      * Metadata generation: bumped after every change of metadata (by the file API once the change
-     * is made and its locks are dropped, by writeback once extents are converted), so that a
-     * checkpoint that reads it under all locks covers every change counted.
+     * is made, by writeback once it allocated or converted extents), never before the change, so
+     * that a checkpoint that reads it under all locks covers every change counted.
      */
-    private final java.util.concurrent.atomic.AtomicLong metaGen = new java.util.concurrent.atomic.AtomicLong(1);
-    /** The generation the last checkpoint covered (0: none since mount). */
+    private final AtomicLong metaGen = new AtomicLong(1);
+    /** As {@link #metaGen}, but not bumped by changes of times alone: what fdatasync must commit. */
+    private final AtomicLong dataSyncGen = new AtomicLong(1);
+    /** The generations the last checkpoint covered (0: none since mount); monotonic. */
     private volatile long checkpointedGen;
+    private volatile long checkpointedDataSyncGen;
     final Object lifecycle = new Object();
     private volatile boolean mounted = true;
     private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
@@ -351,7 +355,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isDir()) {
             throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
         }
-        checkpointIfChanged("fsyncdir ino " + dir);
+        commit(datasync, "fsyncdir ino " + dir);
     }
 
     // ---- Vfs: attributes -----------------------------------------------------------------------
@@ -363,10 +367,15 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public InodeAttr setattr(long ino, SetAttr a, OpenFile file) {
+        boolean timesOnly = a.size() == null && a.mode() == null && a.uid() == null && a.gid() == null;
         try {
             return setattrImpl(ino, a);
         } finally {
-            metadataChanged();
+            if (timesOnly) {
+                timesChanged();
+            } else {
+                metadataChanged();
+            }
         }
     }
 
@@ -556,31 +565,23 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public int write(OpenFile f, long pos, long srcAddress, int len) {
+        OpenFileImpl of = checkWrite(f);
         try {
-            OpenFileImpl of = checkWrite(f);
-            try {
-                return FileIo.write(this, of, pos, len, srcAddress, null, true);
-            } catch (FileIo.RetryAfterCheckpoint e) {
-                checkpointForSpace("write ino " + of.ino());
-                return FileIo.write(this, of, pos, len, srcAddress, null, false);
-            }
-        } finally {
-            metadataChanged();
+            return FileIo.write(this, of, pos, len, srcAddress, null, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpointForSpace("write ino " + of.ino());
+            return FileIo.write(this, of, pos, len, srcAddress, null, false);
         }
     }
 
     @Override
     public int write(OpenFile f, long pos, ByteBuffer src) {
+        OpenFileImpl of = checkWrite(f);
         try {
-            OpenFileImpl of = checkWrite(f);
-            try {
-                return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
-            } catch (FileIo.RetryAfterCheckpoint e) {
-                checkpointForSpace("write ino " + of.ino());
-                return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
-            }
-        } finally {
-            metadataChanged();
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpointForSpace("write ino " + of.ino());
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
         }
     }
 
@@ -598,16 +599,16 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public void fsync(OpenFile f, boolean datasync) {
         OpenFileImpl of = (OpenFileImpl) f;
         Inode i = of.inode;
-        if (!i.isReg()) {
-            return;
+        if (i.isReg()) {
+            try {
+                mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
+            } catch (IOException e) {
+                throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
+            }
         }
-        try {
-            mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
-        } catch (IOException e) {
-            throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
-        }
-        // The file's blocks, size and name reach the device only with the metadata: commit all of it.
-        checkpointIfChanged("fsync ino " + i.ino);
+        // The file's blocks, size and name reach the device only with the metadata: commit all of
+        // it; fdatasync leaves out a change of times alone, as Linux does.
+        commit(datasync, (datasync ? "fdatasync" : "fsync") + " ino " + i.ino);
     }
 
     // ---- Vfs: xattrs ---------------------------------------------------------------------------
@@ -696,28 +697,38 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     }
 
     /**
-     * Commits a checkpoint of all metadata through the journal, unless one that began after
-     * {@code want} was counted already did ({@code want} is a metadata generation; every change
-     * counted up to it is then on the device). Concurrent fsyncs so share one commit, as jbd2's
-     * group commit. The caller holds no filesystem lock: this takes the lifecycle monitor, the
-     * namespace lock and every inode lock.
+     * fsync's and fsyncdir's commit: when it returns, every metadata change counted before the call
+     * (all of them, or with {@code datasync} all but changes of times alone) and all data written
+     * back before it are on the device. Skips the checkpoint when one that read the generation after
+     * those changes committed already (nothing changed since, or a concurrent fsync's checkpoint
+     * covered them: jbd2's group commit); then a device flush still makes the data durable. The
+     * caller holds no filesystem lock: a checkpoint takes the lifecycle monitor, the namespace lock
+     * and every inode lock.
      */
-    private void checkpointCovering(long want, String why) {
+    private void commit(boolean datasync, String why) {
         checkMounted();
-        if (checkpointedGen >= want) {
-            return;
-        }
+        long want = datasync ? dataSyncGen.get() : metaGen.get();
         try {
-            synchronized (lifecycle) {
-                checkMounted();
-                if (checkpointedGen >= want) {
-                    return;
+            if (!covered(want, datasync)) {
+                synchronized (lifecycle) {
+                    checkMounted();
+                    if (!covered(want, datasync)) {
+                        // Its first flush makes the data written back so far durable.
+                        MetadataWriter.write(this, Superblock.STATE_MOUNTED);
+                        return;
+                    }
                 }
-                MetadataWriter.write(this, Superblock.STATE_MOUNTED);
             }
+            // Data written back since the covering checkpoint's first flush (an overwrite in place
+            // changes no metadata) still needs one.
+            io.flush();
         } catch (IOException e) {
             throw eio(why + ": checkpoint of " + io.device().name(), e);
         }
+    }
+
+    private boolean covered(long want, boolean datasync) {
+        return (datasync ? checkpointedDataSyncGen : checkpointedGen) >= want;
     }
 
     /**
@@ -739,26 +750,26 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         }
     }
 
+    /** Counts a change of metadata; called after the change is made (see {@link #metaGen}). */
     void metadataChanged() {
+        dataSyncGen.incrementAndGet();
         metaGen.incrementAndGet();
     }
 
-    /** The current metadata generation, read by a checkpoint under all locks. */
-    long metadataGeneration() {
-        return metaGen.get();
+    /** Counts a change of times alone, which fdatasync does not commit. */
+    void timesChanged() {
+        metaGen.incrementAndGet();
     }
 
-    /** Called by a checkpoint once committed: generation {@code gen} is on the device. */
-    void checkpointed(long gen) {
-        checkpointedGen = gen;
+    /** The current metadata generations {fsync's, fdatasync's}, read by a checkpoint under all locks. */
+    long[] metadataGenerations() {
+        return new long[] {metaGen.get(), dataSyncGen.get()};
     }
 
-    /**
-     * fsync's commit: every metadata change made before this call (the caller's data writeback
-     * included) is on the device when it returns; skipped when a checkpoint covered them already.
-     */
-    private void checkpointIfChanged(String why) {
-        checkpointCovering(metaGen.get(), why);
+    /** Called by a checkpoint once committed: the generations it read are on the device. */
+    void checkpointed(long[] gens) {
+        checkpointedGen = gens[0];
+        checkpointedDataSyncGen = gens[1];
     }
 
     /**

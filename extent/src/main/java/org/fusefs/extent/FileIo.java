@@ -108,12 +108,12 @@ final class FileIo {
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
-            fs.metadataChanged();
+            fs.timesChanged();
         } else {
             long now = ExtentFs.now();
             if (now - a >= DAY_NS) {
                 i.atimeNs = now;
-                fs.metadataChanged();
+                fs.timesChanged();
             }
         }
     }
@@ -141,6 +141,9 @@ final class FileIo {
             throw new ErrnoException(Errno.EINVAL, "write at " + pos + " length " + len);
         }
         Inode i = f.inode;
+        // Until the write ends well, count it as a change of metadata (a failed write may have
+        // allocated, or grown the file part way).
+        boolean timesOnly = false;
         i.lock.lock();
         try {
             if ((f.flags() & OpenFlags.O_APPEND) != 0) {
@@ -159,6 +162,7 @@ final class FileIo {
             long end = (pos + len + (long) BS - 1) / BS;
             long oldSize = i.size;
             boolean direct = direct(f, pos, len);
+            boolean allocated = false;
             if (direct && i.mapping != null) {
                 // Delayed blocks in the range get their blocks from writeback before the direct write maps them.
                 fs.mappingOf(i).writeAndWait(pos, pos + len - 1);
@@ -170,7 +174,7 @@ final class FileIo {
                             && fs.shouldRetryAlloc()) {
                         throw new RetryAfterCheckpoint();
                     }
-                    fs.mapBlocks.allocateHoles(i, first, end);
+                    allocated = fs.mapBlocks.allocateHoles(i, first, end) > 0;
                 } else {
                     long fit = fs.mapBlocks.fittingEnd(i, first, end);
                     if (fit < end && mayRetry && fs.shouldRetryAlloc()) {
@@ -209,6 +213,9 @@ final class FileIo {
             }
             if (pos + n > i.size) {
                 i.size = pos + n;
+            } else {
+                // Within the file: blocks promised or allocated here are counted by writeback.
+                timesOnly = !direct || !allocated;
             }
             long t = ExtentFs.now();
             i.mtimeNs = t;
@@ -218,6 +225,11 @@ final class FileIo {
             throw ExtentFs.eio("write ino " + i.ino + " at " + pos, e);
         } finally {
             i.lock.unlock();
+            if (timesOnly) {
+                fs.timesChanged();
+            } else {
+                fs.metadataChanged();
+            }
         }
     }
 

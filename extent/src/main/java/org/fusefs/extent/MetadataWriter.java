@@ -76,7 +76,7 @@ final class MetadataWriter {
                 }
             }
             // Every change counted so far is in memory now and in this checkpoint.
-            long gen = fs.metadataGeneration();
+            long[] gens = fs.metadataGenerations();
             long highest = 0;
             for (Inode i : fs.inodes.all()) {
                 highest = Math.max(highest, i.ino);
@@ -134,7 +134,7 @@ final class MetadataWriter {
             }
             fs.journalSeq = seq;
             fs.alloc.releaseDeferred();
-            fs.checkpointed(gen);
+            fs.checkpointed(gens);
         } finally {
             for (Inode i : locked) {
                 i.lock.unlock();

@@ -99,8 +99,13 @@ class JournalTest {
         ExtentFs fs = ExtentFs.mkfs(dev, mem, cache(), MkfsOptions.defaults().withUuidSeed(5));
         byte[] a = pattern(300_000, 1);
         long ino = createWith(fs, "a", a);
-        OpenFile f = fs.open(ino, OpenFlags.O_RDONLY);
+        OpenFile f = fs.open(ino, OpenFlags.O_RDWR);
         fs.fsync(f, false);
+        // An overwrite in place changes no metadata that fdatasync must commit: the data alone, flushed.
+        byte[] over = pattern(5000, 3);
+        fs.write(f, 70_000, over, 0, over.length);
+        fs.fsync(f, true);
+        System.arraycopy(over, 0, a, 70_000, over.length);
         fs.release(f);
         createWith(fs, "b", pattern(50_000, 2));
         dev.kill(); // kill -9: the ExtentFs object is dropped without sync or unmount
@@ -227,6 +232,13 @@ class JournalTest {
         fs.write(f, 100, new byte[10], 0, 10);
         fs.fsync(f, false);
         assertTrue(dev.writes() > w, "a write is committed by fsync");
+        // Overwriting allocated, written blocks changes only times: fdatasync writes the data block alone.
+        w = dev.writes();
+        fs.write(f, 0, new byte[] {1, 2, 3}, 0, 3);
+        fs.fsync(f, true);
+        assertEquals(w + 1, dev.writes(), "fdatasync of an overwrite: one data block, no checkpoint");
+        fs.fsync(f, false);
+        assertTrue(dev.writes() > w + 1, "fsync commits the new mtime");
         fs.release(f);
         fs.unmount();
     }
