@@ -68,6 +68,13 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final FileMap fileMap;
     /** Blocks of the free-space chain as last written; guarded by the lifecycle monitor. */
     long[] freeChainBlocks = new long[0];
+    /** Contents of the free-space chain as last written, or null; guarded by the lifecycle monitor. */
+    byte[] freeChainData;
+    /**
+     * The sealed inode-table blocks as the last completed checkpoint wrote them, or null when not
+     * known (after mount, during a checkpoint, after a failed one); guarded by the lifecycle monitor.
+     */
+    byte[][] lastTable;
     final Journal journal;
     /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
     long journalSeq;

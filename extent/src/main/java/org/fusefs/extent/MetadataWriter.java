@@ -3,6 +3,7 @@ package org.fusefs.extent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Logger;
 import org.fusefs.extent.alloc.NoSpaceException;
@@ -43,10 +44,18 @@ final class MetadataWriter {
     private final List<byte[]> images = new ArrayList<>();
     /** Set when the deferred blocks had to be released before the commit: no journal this time. */
     private boolean inPlace;
+    /**
+     * Whether the last checkpoint's record of what it wrote can be trusted (it completed): then
+     * unchanged blocks are neither written nor moved.
+     */
+    private final boolean reuse;
+    private final byte[][] lastTable;
 
     private MetadataWriter(ExtentFs fs) {
         this.fs = fs;
         this.sb = fs.sb;
+        this.lastTable = fs.lastTable;
+        this.reuse = lastTable != null;
     }
 
     static void write(ExtentFs fs, int state) throws IOException {
@@ -77,6 +86,8 @@ final class MetadataWriter {
             }
             // Every change counted so far is in memory now and in this checkpoint.
             long[] gens = fs.metadataGenerations();
+            // Until this checkpoint completes, what is on the device is not known block by block.
+            fs.lastTable = null;
             long highest = 0;
             for (Inode i : fs.inodes.all()) {
                 highest = Math.max(highest, i.ino);
@@ -97,9 +108,12 @@ final class MetadataWriter {
                 }
             }
             writeFreeChain();
+            byte[][] last = lastTable;
             for (int k = 0; k < table.length; k++) {
                 MetaBlock.seal(sb.uuid, sb.itableStart + k, table[k]);
-                add(sb.itableStart + k, table[k]);
+                if (!reuse || k >= last.length || !Arrays.equals(table[k], last[k])) {
+                    add(sb.itableStart + k, table[k]);
+                }
             }
             // Deferred blocks are free in the image being written.
             sb.freeBlocks = fs.alloc.freeBlocks() + fs.alloc.deferredBlocks();
@@ -133,6 +147,7 @@ final class MetadataWriter {
                 }
             }
             fs.journalSeq = seq;
+            fs.lastTable = table;
             fs.alloc.releaseDeferred();
             fs.checkpointed(gens);
         } finally {
@@ -153,7 +168,7 @@ final class MetadataWriter {
         fs.journal.invalidate();
         fs.io.flush();
         int last = nrs.length - 1; // the superblock, added last
-        fs.io.writeAll(java.util.Arrays.copyOf(nrs, last), images.subList(0, last));
+        fs.io.writeAll(Arrays.copyOf(nrs, last), images.subList(0, last));
         fs.io.flush();
         fs.io.write(0, images.get(last));
         fs.io.flush();
@@ -205,60 +220,119 @@ final class MetadataWriter {
         return out;
     }
 
+    /**
+     * What the last checkpoint wrote for one inode outside the inode table: the bytes of each chain
+     * and the extents of the tree, with the blocks holding them. A checkpoint keeps the blocks of
+     * every structure whose contents did not change (they hold that image already) and writes only
+     * the others, to new blocks. Guarded by the lifecycle monitor and the inode's lock.
+     */
+    record Written(byte[] xattrs, long[] xattrBlocks, byte[] chain, long[] chainBlocks, List<Extent> extents,
+            long[] treeBlocks) {
+    }
+
     private void writeInode(Inode i, byte[][] table) throws IOException {
-        for (long b : i.metaBlocks) {
-            fs.alloc.freeDeferred(b, 1);
+        Written old = reuse ? i.written : null;
+        if (old == null) {
+            // Which block holds what is not known (after mount, or a failed checkpoint): rewrite all.
+            for (long b : i.metaBlocks) {
+                fs.alloc.freeDeferred(b, 1);
+            }
+            old = new Written(null, new long[0], null, new long[0], null, new long[0]);
         }
         i.metaBlocks = new long[0];
+        i.written = null;
         List<Long> owned = new ArrayList<>();
         byte[] tb = table[(int) ((i.ino - 1) / Superblock.INODES_PER_BLOCK)];
         int off = Superblock.inodeSlot(i.ino) * Superblock.INODE_SIZE;
         ByteBuffer bb = MetaBlock.le(tb);
-        long xattrHead = 0;
-        long chainHead = 0;
-        if (!i.xattrs.isEmpty()) {
-            byte[] data = InodeFormat.encodeXattrs(i.xattrs);
-            long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
-            addAll(blocks, MetaChain.encode(MetaChain.XATTR, i.ino, data, blocks, sb.uuid));
-            xattrHead = blocks[0];
-        }
+        byte[] xattrs = i.xattrs.isEmpty() ? null : InodeFormat.encodeXattrs(i.xattrs);
+        long[] xattrBlocks = place(MetaChain.XATTR, i.ino, xattrs, old.xattrs(), old.xattrBlocks(), owned);
+        byte[] chain = null;
+        int magic = 0;
         if (i.isDir()) {
-            byte[] data = InodeFormat.encodeDir(i.dir);
-            long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
-            addAll(blocks, MetaChain.encode(MetaChain.DIR, i.ino, data, blocks, sb.uuid));
-            chainHead = blocks[0];
+            chain = InodeFormat.encodeDir(i.dir);
+            magic = MetaChain.DIR;
         } else if (i.isLnk()) {
             if (i.symlink.length <= InodeFormat.INLINE_SYMLINK) {
                 System.arraycopy(i.symlink, 0, tb, off + InodeFormat.I_BLOCK, i.symlink.length);
             } else {
-                long[] blocks = allocMeta(MetaChain.blocksFor(i.symlink.length), owned);
-                addAll(blocks, MetaChain.encode(MetaChain.SYMLINK, i.ino, i.symlink, blocks, sb.uuid));
-                chainHead = blocks[0];
+                chain = i.symlink;
+                magic = MetaChain.SYMLINK;
             }
-        } else if (i.isReg()) {
-            List<Extent> extents;
+        }
+        long[] chainBlocks = place(magic, i.ino, chain, old.chain(), old.chainBlocks(), owned);
+        List<Extent> extents = null;
+        long[] treeBlocks = new long[0];
+        if (i.isReg()) {
             i.dataSem.readLock().lock();
             try {
                 extents = new ArrayList<>(i.extents.all());
             } finally {
                 i.dataSem.readLock().unlock();
             }
-            long[] blocks = allocMeta(ExtentTreeFormat.blocksNeeded(extents.size()), owned);
-            addAll(blocks, ExtentTreeFormat.encode(extents, i.ino, blocks, sb.uuid, bb, off + InodeFormat.I_BLOCK));
+            if (extents.equals(old.extents())) {
+                // Same tree in the same blocks: only its root, in the inode, is needed again.
+                treeBlocks = old.treeBlocks();
+                ExtentTreeFormat.encode(extents, i.ino, treeBlocks, sb.uuid, bb, off + InodeFormat.I_BLOCK);
+                for (long b : treeBlocks) {
+                    owned.add(b);
+                }
+            } else {
+                freeAll(old.treeBlocks());
+                treeBlocks = allocMeta(ExtentTreeFormat.blocksNeeded(extents.size()), owned);
+                addAll(treeBlocks, ExtentTreeFormat.encode(extents, i.ino, treeBlocks, sb.uuid, bb,
+                        off + InodeFormat.I_BLOCK));
+            }
+        } else {
+            freeAll(old.treeBlocks());
         }
-        InodeFormat.encodeFields(bb, off, i, xattrHead, chainHead);
+        InodeFormat.encodeFields(bb, off, i, xattrBlocks.length > 0 ? xattrBlocks[0] : 0,
+                chainBlocks.length > 0 ? chainBlocks[0] : 0);
         long[] m = new long[owned.size()];
         for (int k = 0; k < m.length; k++) {
             m[k] = owned.get(k);
         }
         i.metaBlocks = m;
+        i.written = new Written(xattrs, xattrBlocks, chain, chainBlocks, extents, treeBlocks);
+    }
+
+    /**
+     * The blocks of one chain holding {@code data} (none for {@code null}): the old ones when the
+     * contents are the same, else new ones, written, the old freed.
+     */
+    private long[] place(int magic, long ino, byte[] data, byte[] oldData, long[] oldBlocks, List<Long> owned)
+            throws IOException {
+        if (data != null && oldData != null && oldBlocks.length > 0 && Arrays.equals(data, oldData)) {
+            for (long b : oldBlocks) {
+                owned.add(b);
+            }
+            return oldBlocks;
+        }
+        freeAll(oldBlocks);
+        if (data == null) {
+            return new long[0];
+        }
+        long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
+        addAll(blocks, MetaChain.encode(magic, ino, data, blocks, sb.uuid));
+        return blocks;
+    }
+
+    private void freeAll(long[] blocks) {
+        for (long b : blocks) {
+            fs.alloc.freeDeferred(b, 1);
+        }
     }
 
     private void writeFreeChain() throws IOException {
-        for (long b : fs.freeChainBlocks) {
-            fs.alloc.freeDeferred(b, 1);
+        // Nothing allocated or freed since the last checkpoint: the chain on the device is right.
+        byte[] now = encodeFree(fs.alloc.freeAndDeferredExtents());
+        if (reuse && fs.freeChainData != null && fs.freeChainBlocks.length > 0
+                && Arrays.equals(now, fs.freeChainData)) {
+            return;
         }
+        freeAll(fs.freeChainBlocks);
         fs.freeChainBlocks = new long[0];
+        fs.freeChainData = null;
         // The map records free and deferred blocks merged; taking a chain block from a free extent
         // next to a deferred one can split a merged extent, so allocate until the map fits.
         List<Long> owned = new ArrayList<>();
@@ -275,15 +349,21 @@ final class MetadataWriter {
         for (int k = 0; k < blocks.length; k++) {
             blocks[k] = owned.get(k);
         }
+        byte[] data = encodeFree(free);
+        addAll(blocks, MetaChain.encode(MetaChain.FREE, 0, data, blocks, sb.uuid));
+        fs.freeChainBlocks = blocks;
+        fs.freeChainData = data;
+        sb.freeListHead = blocks[0];
+        sb.freeListBlocks = blocks.length;
+    }
+
+    private static byte[] encodeFree(List<long[]> free) {
         ByteBuffer data = ByteBuffer.allocate(8 + 16 * free.size());
         data.putLong(free.size());
         for (long[] f : free) {
             data.putLong(f[0]);
             data.putLong(f[1]);
         }
-        addAll(blocks, MetaChain.encode(MetaChain.FREE, 0, data.array(), blocks, sb.uuid));
-        fs.freeChainBlocks = blocks;
-        sb.freeListHead = blocks[0];
-        sb.freeListBlocks = blocks.length;
+        return data.array();
     }
 }

@@ -15,14 +15,16 @@ import org.fusefs.uapi.OpenFlags;
 import org.junit.jupiter.api.Test;
 
 /**
- * Power cut at every write: a seeded workload with an fsync in the middle and a sync at the end
+ * Power cut at every write: a seeded workload with fsyncs on the way and a sync at the end
  * runs once to count its writes and record the state at each checkpoint; then once per write
  * number N with every write after the Nth dropped. The image below must mount and show exactly the
  * state of the last checkpoint committed before the cut or of the one in progress, never a mix.
  */
 class CrashConsistencyTest {
     private static final long DEV_BYTES = 32L << 20;
-    private static final int STEPS = 24;
+    private static final int STEPS = 36;
+    /** fsyncs spread over the steps; the first checkpoint after mount rewrites everything, the later write what changed. */
+    private static final int FSYNCS = 3;
 
     /** One run of the workload over a copy of the base image, with the power cut after {@code cut} writes. */
     private static final class Run {
@@ -45,15 +47,17 @@ class CrashConsistencyTest {
             }
             dev.crashAfter(cut);
             Workload w = new Workload(fs, seed);
+            int checkpoint = 0;
             for (int s = 0; s < STEPS; s++) {
                 w.step();
-                if (s == STEPS / 2) {
+                if (s % (STEPS / FSYNCS) == STEPS / FSYNCS - 1 && checkpoint < FSYNCS) {
                     if (record) {
                         out.states.add(FsTree.read(fs));
                     }
                     w.fsyncSome();
+                    checkpoint++;
                     if (dev.dropped() > 0 && out.cutDuring < 0) {
-                        out.cutDuring = 1;
+                        out.cutDuring = checkpoint;
                     }
                 }
             }
@@ -61,8 +65,9 @@ class CrashConsistencyTest {
                 out.states.add(FsTree.read(fs));
             }
             fs.sync();
+            checkpoint++;
             if (dev.dropped() > 0 && out.cutDuring < 0) {
-                out.cutDuring = 2;
+                out.cutDuring = checkpoint;
             }
             out.writes = dev.writes();
             // The daemon is killed: nothing more reaches the device; the filesystem object is dropped.
@@ -98,14 +103,14 @@ class CrashConsistencyTest {
                 TestDevice base = baseImage(mem, seed);
                 Run ref = run(base.snapshot("ref"), mem, seed + 1000, Long.MAX_VALUE, true);
                 assertEquals(-1, ref.cutDuring);
-                assertEquals(3, ref.states.size());
+                assertEquals(FSYNCS + 2, ref.states.size());
                 int newFromJournal = 0;
                 for (long n = 0; n <= ref.writes; n++) {
                     String where = "seed " + seed + " cut after write " + n + " of " + ref.writes;
                     TestDevice img = base.snapshot("img");
                     Run r = run(img, mem, seed + 1000, n, false);
-                    // 0: A (before), 1: at the fsync, 2: at the sync
-                    List<Integer> allowed = r.cutDuring < 0 ? List.of(2) : List.of(r.cutDuring - 1, r.cutDuring);
+                    // 0: A (before), 1..FSYNCS: at each fsync, FSYNCS + 1: at the sync
+                    List<Integer> allowed = r.cutDuring < 0 ? List.of(FSYNCS + 1) : List.of(r.cutDuring - 1, r.cutDuring);
                     PageCache cache = new PageCache(mem);
                     try {
                         ExtentFs fs;
