@@ -8,10 +8,10 @@ import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 /**
- * The metadata journal: one transaction at a time in the journal area, holding a whole checkpoint
- * (every metadata block the {@link MetadataWriter} writes, the superblock included), so that a
- * checkpoint reaches the device all or not at all. jbd2's idea in its simplest form: no
- * wrap-around, no revoke records, since each transaction is complete and supersedes the previous.
+ * The metadata journal: one transaction at a time in the journal area, holding a checkpoint (every
+ * metadata block the {@link MetadataWriter} writes, the superblock included), so that a checkpoint
+ * reaches the device all or not at all. jbd2's idea in its simplest form: no wrap-around, no revoke
+ * records; a transaction is written only once the previous one is in place and flushed.
  *
  * <p>Layout, from {@code sb.journalStart}:
  * <pre>

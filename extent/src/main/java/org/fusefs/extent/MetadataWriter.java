@@ -10,9 +10,12 @@ import org.fusefs.extent.alloc.NoSpaceException;
 import org.fusefs.pagecache.AddressSpace;
 
 /**
- * Writes a checkpoint: the whole in-memory metadata (every inode into the inode table, the extent
- * tree blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each
- * block checksummed, as one journal transaction.
+ * Writes a checkpoint: the in-memory metadata (every inode into the inode table, the extent tree
+ * blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each block
+ * checksummed, as one journal transaction. Every inode is encoded; only blocks that differ from the
+ * last completed checkpoint's are written: inode-table blocks are compared with their last images,
+ * a chain or tree whose contents did not change keeps its blocks ({@link Written}), a changed one
+ * moves to new blocks. The first checkpoint after mount, or after one that failed, writes all.
  *
  * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
  * <ol>
@@ -25,8 +28,9 @@ import org.fusefs.pagecache.AddressSpace;
  *       allocatable ({@link org.fusefs.extent.alloc.BlockAllocator#releaseDeferred}).</li>
  * </ol>
  * A clean unmount (and mkfs) then flushes and empties the journal, so that a clean image replays
- * nothing. New chain and tree blocks always come from blocks free in the previous image; the
- * previous image's blocks are freed deferred, so the image on the device stays whole until the
+ * nothing. A block left out of the transaction holds the same bytes in place already (written by an
+ * earlier checkpoint, made durable by this one's first flush). New chain and tree blocks always
+ * come from blocks free in the previous image; the previous image's blocks are freed deferred, so the image on the device stays whole until the
  * commit. When that is not possible (metadata does not fit in the free blocks without the deferred
  * ones, or the transaction is bigger than the journal), the checkpoint is written in place without
  * the journal, as before the journal existed, after emptying it; a crash in the middle of that
