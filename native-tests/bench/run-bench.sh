@@ -35,15 +35,19 @@ meta_files=${BENCH_META_FILES:-10000}
 targets=(${BENCH_TARGETS:-fusefs noop tmpfs memfs fusefs-small})
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(seq-write seq-read rand-read rand-write rand-read-2j meta)
-lib=${BENCH_LIB:-$FUSEFS_ROOT/fuse/target/lib}   # jnr-fuse and its dependencies
+lib=${BENCH_LIB:-$FUSEFS_ROOT/native-tests/target/lib}   # jnr-fuse and its dependencies (the baselines)
 clk_tck=$(getconf CLK_TCK)
 
 [ "$(id -u)" -eq 0 ] || { echo "run-bench: run as root (mounts, drop_caches)" >&2; exit 1; }
 for c in fio gcc javac fusermount; do
     command -v "$c" >/dev/null || { echo "run-bench: $c is not installed" >&2; exit 1; }
 done
+if ! ls "$lib"/jnr-fuse-*.jar >/dev/null 2>&1 && [ -z "${BENCH_LIB:-}" ]; then
+    echo "run-bench: building the baselines' jars (mvn package -pl native-tests -am)..." >&2
+    (cd "$FUSEFS_ROOT" && mvn -q -B -DskipTests package -pl native-tests -am >&2)
+fi
 ls "$lib"/jnr-fuse-*.jar >/dev/null 2>&1 || {
-    echo "run-bench: $lib has no jnr-fuse jar; build fuse/ first: mvn -q -pl fuse -am package -DskipTests" >&2
+    echo "run-bench: $lib has no jnr-fuse jar; build first: mvn -q -pl native-tests -am package -DskipTests" >&2
     exit 1
 }
 

@@ -8,8 +8,9 @@
  * with natural alignment; every struct is padded to a multiple of 8 by explicit reserved fields.
  *
  * Commands that change the contents of a file behind the kernel's page cache carry the caller's
- * st_ino: without -o use_ino libfuse reports the FUSE nodeid there, and the daemon needs that
- * nodeid to invalidate the kernel's cached pages before it answers.
+ * st_ino in `nodeid`. The daemon no longer reads it (it serves libfuse's low-level API, where the
+ * request names the inode and the nodeid is the inode number); the field stays so that protocol
+ * version 1 keeps its layout.
  */
 #ifndef FUSEFS_IOCTL_H
 #define FUSEFS_IOCTL_H

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.fusefs.fusefs.jnr.FuseMount;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.lowlevel.LowLevelMount;
+import org.fusefs.fusefs.mount.Unmounter;
 
 /**
  * {@code fusefs mount}: checks the environment, opens the filesystem, mounts it and serves it in
@@ -52,7 +52,7 @@ final class MountCommand {
             throw CliException.failed("fusermount not found: install package fuse (apt-get install fuse)");
         }
         try {
-            FuseMount.checkLibrary();
+            LowLevelMount.checkLibrary();
         } catch (IOException e) {
             throw CliException.failed(e.getMessage());
         }
@@ -107,10 +107,10 @@ final class MountCommand {
             throw CliException.failed((o.image() != null ? "image " + o.image() + " cannot be mounted"
                     + " (damaged or not a fusefs image): " : "filesystem cannot be created: ") + e.getMessage());
         }
-        FuseMount mount;
+        LowLevelMount mount;
         try {
-            mount = FuseMount.mount(backend.vfs(), backend.introspection(), o.mountPoint(),
-                    new FuseMount.Config(backend.source(), o.threads(), o.fuseOptions(), o.debug()), READY_TIMEOUT_MS);
+            mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), o.mountPoint(),
+                    new LowLevelMount.Config(backend.source(), o.threads(), o.fuseOptions(), o.debug()), READY_TIMEOUT_MS);
         } catch (IOException | RuntimeException e) {
             backend.close();
             throw CliException.failed(e.getMessage());
@@ -134,11 +134,11 @@ final class MountCommand {
 
     /** Unmount, report, flush and close: once, whoever gets here first (main thread or signal). */
     private static final class Shutdown {
-        private final FuseMount mount;
+        private final LowLevelMount mount;
         private final Backend backend;
         private boolean done;
 
-        Shutdown(FuseMount mount, Backend backend) {
+        Shutdown(LowLevelMount mount, Backend backend) {
             this.mount = mount;
             this.backend = backend;
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.fusefs.fusefs.jnr.IoctlClient;
 import org.fusefs.fusefs.ops.FusefsIoctl;
 
 /** {@code stat}, {@code extents}, {@code page-owner} and {@code hwpoison}: figures asked of a live mount. */

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
 
 /**
  * {@code fusefs umount [--lazy] MOUNTPOINT}: unmounts with {@code fusermount -u}, also a mount whose

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
 import org.junit.jupiter.api.Test;
 

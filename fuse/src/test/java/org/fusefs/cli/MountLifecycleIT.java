@@ -17,7 +17,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -14,13 +14,11 @@ import org.fusefs.extent.OpenFile;
 import org.fusefs.extent.SetAttr;
 import org.fusefs.extent.Vfs;
 import org.fusefs.fusefs.ops.FileHandle;
-import org.fusefs.fusefs.ops.FsOperations;
+import org.fusefs.fusefs.ops.FileOperations;
 import org.fusefs.fusefs.ops.FusefsIoctl;
 import org.fusefs.fusefs.ops.IoctlHandler;
-import org.fusefs.fusefs.ops.MountProbe;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
-import org.fusefs.uapi.OpenFlags;
 
 /**
  * The low-level operations: libfuse hands us the kernel's nodeids, which are our inode numbers
@@ -30,7 +28,7 @@ import org.fusefs.uapi.OpenFlags;
  * <p>Every operation replies exactly once: the filesystem call and the reply sit in one
  * {@code try}, and any exception becomes {@code fuse_reply_err}: an {@link ErrnoException} is the
  * errno the filesystem decided, anything else a bug answered with EIO and logged. Open files are
- * {@link FileHandle}s in the {@link FsOperations} handle table, shared with the ioctl handler.
+ * {@link FileHandle}s of the {@link FileOperations}, shared with the ioctl handler.
  *
  * <p>Thread-safe: state is the Vfs, the handle table and the lookup counts (all thread-safe) and
  * per-thread {@link Scratch} memory.
@@ -51,14 +49,14 @@ final class LowLevelFs {
     private static final LongAdder BUGS = new LongAdder();
 
     private final LibFuseLowLevel lib;
-    private final FsOperations ops;
+    private final FileOperations ops;
     private final Vfs vfs;
     private final IoctlHandler ioctls;
     private final LowLevelInval notifier;
     private final MountProbe probe;
     private final LookupCounts lookups = new LookupCounts();
 
-    LowLevelFs(LibFuseLowLevel lib, FsOperations ops, IoctlHandler ioctls, LowLevelInval notifier, MountProbe probe) {
+    LowLevelFs(LibFuseLowLevel lib, FileOperations ops, IoctlHandler ioctls, LowLevelInval notifier, MountProbe probe) {
         this.lib = lib;
         this.ops = ops;
         this.vfs = ops.vfs();
@@ -107,11 +105,6 @@ final class LowLevelFs {
         return fi == 0 ? 0 : IO.getLong(fi + FI_FH);
     }
 
-    /** The flags the filesystem gets: O_DIRECT is served from the filesystem's page cache (as FsOperations). */
-    static int daemonFlags(int flags) {
-        return flags & ~OpenFlags.O_DIRECT;
-    }
-
     private void replyEntry(long req, InodeAttr a) {
         Scratch s = scratch();
         writeEntry(a, s.entry, ATTR_TIMEOUT, ENTRY_TIMEOUT);
@@ -146,9 +139,7 @@ final class LowLevelFs {
     void lookup(long req, long parent, long namePtr) {
         try {
             String name = string(namePtr);
-            if (parent == Vfs.ROOT_INO && name.equals(probe.name())) {
-                ops.getattr("/" + name); // marks the probe observed and answers ENOENT
-            }
+            probe.lookup(parent, name);
             replyEntry(req, vfs.lookup(parent, name));
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT && !(parent == Vfs.ROOT_INO && probe.name().equals(string(namePtr)))) {
@@ -282,7 +273,7 @@ final class LowLevelFs {
             Long atime = time(toSet, SET_ATTR_ATIME, SET_ATTR_ATIME_NOW, attr + ST_ATIME);
             Long mtime = time(toSet, SET_ATTR_MTIME, SET_ATTR_MTIME_NOW, attr + ST_MTIME);
             long fh = fh(fi);
-            OpenFile file = fh != 0 ? ops.handles().get(fh).file() : null;
+            OpenFile file = fh != 0 ? ops.get(fh).file() : null;
             InodeAttr a = vfs.setattr(ino, new SetAttr(mode, uid, gid, size, atime, mtime), file);
             Scratch s = scratch();
             writeStat(a, s.stat);
@@ -314,21 +305,9 @@ final class LowLevelFs {
 
     // ---- files
 
-    private FileHandle install(long ino, OpenFile f) {
-        try {
-            return ops.handles().install(fh -> new FileHandle(fh, ino, f));
-        } catch (RuntimeException | Error e) {
-            if (f != null) {
-                vfs.release(f);
-            }
-            throw e;
-        }
-    }
-
     void open(long req, long ino, long fi) {
         try {
-            OpenFile f = vfs.open(ino, daemonFlags(IO.getInt(fi + FI_FLAGS)));
-            FileHandle h = install(ino, f);
+            FileHandle h = ops.open(ino, IO.getInt(fi + FI_FLAGS));
             IO.putLong(fi + FI_FH, h.fh());
             if (lib.fuse_reply_open(req, fi) == -Errno.ENOENT.code()) {
                 ops.release(h.fh()); // the opener was interrupted: nobody will release it
@@ -340,12 +319,10 @@ final class LowLevelFs {
 
     void create(long req, long parent, long name, int mode, long fi) {
         try {
-            OpenFile f = vfs.create(parent, string(name), mode, daemonFlags(IO.getInt(fi + FI_FLAGS)),
-                    ctxUid(req), ctxGid(req));
-            FileHandle h = install(f.ino(), f);
+            FileHandle h = ops.create(parent, string(name), mode, IO.getInt(fi + FI_FLAGS), ctxUid(req), ctxGid(req));
             InodeAttr a;
             try {
-                a = vfs.getattr(f.ino());
+                a = vfs.getattr(h.ino());
             } catch (RuntimeException e) {
                 ops.release(h.fh());
                 throw e;
@@ -454,7 +431,7 @@ final class LowLevelFs {
                 }
                 data = s.ioctl.clear();
             }
-            int rc = ioctls.ioctl("", fh(fi), cmd, data, ctxUid(req));
+            int rc = ioctls.ioctl(ino, fh(fi), cmd, data, ctxUid(req));
             deliverCollected();
             lib.fuse_reply_ioctl(req, rc, outSize > 0 ? s.ioctlAddress : 0, Math.min(outSize, size));
         } catch (Throwable t) {
@@ -475,7 +452,7 @@ final class LowLevelFs {
 
     void opendir(long req, long ino, long fi) {
         try {
-            FileHandle h = install(ino, null);
+            FileHandle h = ops.opendir(ino);
             IO.putLong(fi + FI_FH, h.fh());
             if (lib.fuse_reply_open(req, fi) == -Errno.ENOENT.code()) {
                 ops.releasedir(h.fh());

@@ -6,17 +6,15 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.LibraryLoader;
 import org.fusefs.extent.Vfs;
-import org.fusefs.fusefs.jnr.Unmounter;
+import org.fusefs.fusefs.mount.Unmounter;
+import org.fusefs.fusefs.ops.FileOperations;
 import org.fusefs.fusefs.ops.FsIntrospection;
-import org.fusefs.fusefs.ops.FsOperations;
 import org.fusefs.fusefs.ops.IoctlHandler;
-import org.fusefs.fusefs.ops.MountProbe;
-import org.fusefs.fusefs.ops.NodeIds;
 
 /**
  * A mount served through libfuse 2.9's low-level API: {@code fuse_mount} mounts,
@@ -25,14 +23,21 @@ import org.fusefs.fusefs.ops.NodeIds;
  * {@code fusermount -u}, waits for the loop, then removes the channel, destroys the session and
  * releases the channel, each step with a deadline.
  *
- * <p>Selected by default; {@code FUSEFS_API=high} (or {@code -Dfusefs.api=high}) selects the
- * high-level adapter instead. State transitions happen under {@code this}.
+ * <p>State: {@code MOUNTED -> UNMOUNTING -> CLOSED}; transitions happen under {@code this}.
  */
 public final class LowLevelMount {
     private static final System.Logger LOG = System.getLogger(LowLevelMount.class.getName());
     private static final MemoryIO IO = MemoryIO.getInstance();
 
     private enum State { MOUNTED, UNMOUNTING, CLOSED }
+
+    /**
+     * What to mount and how: {@code fsName} is the source /proc/mounts shows, {@code threads} the
+     * request loop's threads (at least 2), {@code extraOptions} more {@code -o} options, {@code debug}
+     * libfuse's {@code -d} trace.
+     */
+    public record Config(String fsName, int threads, List<String> extraOptions, boolean debug) {
+    }
 
     private final Path mountPoint;
     private final LibFuseLowLevel lib;
@@ -58,28 +63,51 @@ public final class LowLevelMount {
         this.fs = fs;
     }
 
-    /** True unless {@code FUSEFS_API} / {@code -Dfusefs.api} asks for the high-level adapter. */
-    public static boolean selected() {
-        String api = System.getProperty("fusefs.api", System.getenv("FUSEFS_API"));
-        return api == null || !api.trim().toLowerCase(Locale.ROOT).startsWith("high");
+    /** The options every fusefs mount gets: throughput, kernel permission checks, a clear name. */
+    static List<String> options(Config c) {
+        List<String> o = new ArrayList<>();
+        o.add("fsname=" + c.fsName().replace(",", "\\,"));
+        o.add("subtype=fusefs");
+        o.add("big_writes");
+        o.add("max_read=131072");
+        o.add("max_write=131072");
+        o.add("default_permissions");
+        if ("root".equals(System.getProperty("user.name"))) {
+            o.add("allow_other");
+        }
+        o.addAll(c.extraOptions());
+        return o;
+    }
+
+    /** Checks that libfuse 2 can be loaded; the message names the Debian package when it cannot. */
+    public static void checkLibrary() throws IOException {
+        checkLibrary("fuse");
+    }
+
+    static void checkLibrary(String name) throws IOException {
+        try {
+            LibraryLoader.create(LibFuseLowLevel.class).failImmediately().load(name);
+        } catch (LinkageError | RuntimeException e) {
+            throw new IOException("libfuse.so.2 cannot be loaded: install package libfuse2 "
+                    + "(apt-get install libfuse2)");
+        }
     }
 
     /**
-     * Mounts {@code vfs} at {@code mountPoint} with {@code options} ({@code -o} options, already
-     * escaped) and returns once the mount answers requests. {@code threads} is raised to 2.
+     * Mounts {@code vfs} at {@code mountPoint} and returns once the mount answers requests.
      *
      * @throws IOException when libfuse cannot mount or the probe does not arrive in time
      */
-    public static LowLevelMount mount(Vfs vfs, FsIntrospection introspection, Path mountPoint, List<String> options,
-            int threads, boolean debug, long readyTimeoutMillis) throws IOException {
+    public static LowLevelMount mount(Vfs vfs, FsIntrospection introspection, Path mountPoint, Config config,
+            long readyTimeoutMillis) throws IOException {
         LibFuseLowLevel lib = LibraryLoader.create(LibFuseLowLevel.class).failImmediately().load("fuse");
         MountProbe probe = new MountProbe(".fusefs-probe-" + Long.toHexString(System.nanoTime()));
-        FsOperations ops = new FsOperations(vfs, probe);
+        FileOperations files = new FileOperations(vfs);
         LowLevelInval notifier = new LowLevelInval(lib);
         LowLevelMount[] self = new LowLevelMount[1];
-        IoctlHandler ioctls = new IoctlHandler(ops, introspection,
-                () -> self[0] == null ? "" : self[0].daemonFigures(), new NodeIds(), notifier);
-        LowLevelFs fs = new LowLevelFs(lib, ops, ioctls, notifier, probe);
+        IoctlHandler ioctls = new IoctlHandler(files, introspection,
+                () -> self[0] == null ? "" : self[0].daemonFigures(), notifier);
+        LowLevelFs fs = new LowLevelFs(lib, files, ioctls, notifier, probe);
         LowLevelOps operations = new LowLevelOps(fs);
 
         ByteBuffer argsMem = ByteBuffer.allocateDirect(ARGS_SIZE);
@@ -90,11 +118,11 @@ public final class LowLevelMount {
         long se;
         try {
             add(lib, args, "fusefs");
-            if (debug) {
+            if (config.debug()) {
                 add(lib, args, "-d");
             }
             add(lib, args, "-o");
-            add(lib, args, String.join(",", options));
+            add(lib, args, String.join(",", options(config)));
             ch = lib.fuse_mount(mp, args);
             if (ch == 0) {
                 throw new IOException("cannot mount " + mountPoint + " (libfuse's message above says why)");
@@ -111,7 +139,7 @@ public final class LowLevelMount {
         lib.fuse_session_add_chan(se, ch);
         vfs.setInodeInvalidation(notifier);
         notifier.attach(ch);
-        LowLevelLoop loop = new LowLevelLoop(lib, se, ch, Math.max(2, threads), "fusefs");
+        LowLevelLoop loop = new LowLevelLoop(lib, se, ch, Math.max(2, config.threads()), "fusefs");
         LowLevelMount m = new LowLevelMount(mountPoint, lib, se, ch, loop, notifier, operations, fs);
         self[0] = m;
         loop.start();
@@ -163,7 +191,7 @@ public final class LowLevelMount {
         long req = loop.requests();
         long cpu = loop.workerCpuNanos();
         double perReq = req == 0 ? 0 : cpu / 1000.0 / req;
-        return String.format("daemon:%n  api            lowlevel%n  threads        %d%n  threads_active %d%n  activations    %d%n  requests       %d%n"
+        return String.format("daemon:%n  threads        %d%n  threads_active %d%n  activations    %d%n  requests       %d%n"
                 + "  worker_cpu_ns  %d%n  cpu_per_req_us %.2f%n  uptime_ms      %d%n  kernel_inodes  %d%n"
                 + "  eio_bugs       %d%n",
                 loop.threads(), loop.activeThreads(), loop.activations(), req, cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L,

@@ -3,8 +3,8 @@ package org.fusefs.fusefs.ops;
 import org.fusefs.extent.OpenFile;
 
 /**
- * One open file or directory of the mount: what {@code fuse_file_info.fh} refers to.
- * {@code file} is null for a directory. The last rendered report is kept here so that a client can
+ * One open file or directory of the mount: what {@code fuse_file_info.fh} refers to (the kernel's
+ * {@code struct fuse_file} seen from the daemon). {@code file} is null for a directory. The last rendered report is kept here so that a client can
  * page through it with FUSEFS_IOC_REPORT without the figures changing between pages.
  */
 public final class FileHandle {
@@ -15,7 +15,7 @@ public final class FileHandle {
     private byte[] report;
     private int reportKind;
 
-    public FileHandle(long fh, long ino, OpenFile file) {
+    FileHandle(long fh, long ino, OpenFile file) {
         this.fh = fh;
         this.ino = ino;
         this.file = file;

@@ -7,6 +7,8 @@ import org.fusefs.uapi.ErrnoException;
 /**
  * The open file handles of a mount: the value stored in {@code fuse_file_info.fh} names a slot and
  * the generation it was issued in, so a stale or forged handle is EBADF instead of another file.
+ * The daemon's counterpart of the kernel's {@code struct fdtable} ({@code fs/file.c}); owned by
+ * {@link FileOperations}.
  *
  * <p>Lookup is O(1) and allocation-free (it runs on every read and write). Slots are installed and
  * freed under {@code this}; {@link #get} reads without a lock through the atomic array, which
@@ -15,7 +17,7 @@ import org.fusefs.uapi.ErrnoException;
  * later is still returned to a caller racing with its release, exactly as a kernel file stays
  * usable by a call that already holds it.
  */
-public final class HandleTable {
+final class HandleTable {
     private static final int INITIAL = 64;
 
     private volatile AtomicReferenceArray<FileHandle> slots = new AtomicReferenceArray<>(INITIAL);
@@ -27,7 +29,7 @@ public final class HandleTable {
     private int live;
 
     /** Installs a handle built from its fh and returns it. */
-    public synchronized FileHandle install(java.util.function.LongFunction<FileHandle> factory) {
+    synchronized FileHandle install(java.util.function.LongFunction<FileHandle> factory) {
         int slot;
         if (nrFree > 0) {
             slot = freeSlots[--nrFree];
@@ -52,7 +54,7 @@ public final class HandleTable {
     }
 
     /** Returns the live handle {@code fh}; EBADF when it was never issued or is released. */
-    public FileHandle get(long fh) {
+    FileHandle get(long fh) {
         int slot = (int) fh;
         AtomicReferenceArray<FileHandle> s = slots;
         if (slot <= 0 || slot >= s.length()) {
@@ -66,7 +68,7 @@ public final class HandleTable {
     }
 
     /** Removes handle {@code fh} and returns it; EBADF when it is not live. */
-    public synchronized FileHandle remove(long fh) {
+    synchronized FileHandle remove(long fh) {
         FileHandle h = get(fh);
         int slot = (int) fh;
         slots.set(slot, null);
@@ -79,7 +81,7 @@ public final class HandleTable {
     }
 
     /** Returns the number of live handles. */
-    public synchronized int size() {
+    synchronized int size() {
         return live;
     }
 }

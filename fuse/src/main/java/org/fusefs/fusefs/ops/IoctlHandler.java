@@ -15,46 +15,49 @@ import org.fusefs.uapi.OpenFlags;
 /**
  * Answers the fusefs ioctls of {@code fusefs_ioctl.h} on a file or directory of the mount. The
  * buffer is the kernel's copy of the caller's struct (little-endian), written back to the caller
- * for commands with {@code _IOC_READ}.
+ * for commands with {@code _IOC_READ}. The {@code nodeid} fields of the structs are not read: the
+ * inode the ioctl runs on is the kernel's nodeid, and invalidation names it directly.
+ *
+ * <p>Thread-safe: the state is the open files and the filesystem. Invalidations go to the
+ * {@link InodeInvalidation} from inside the call; the caller decides when they reach the kernel.
  */
 public final class IoctlHandler {
-    private final FsOperations ops;
+    private final FileOperations files;
     private final FsIntrospection introspection;
     private final Supplier<String> daemonFigures;
-    private final NodeIds nodeIds;
     private final InodeInvalidation invalidation;
     private final int ownerUid;
 
-    public IoctlHandler(FsOperations ops, FsIntrospection introspection, Supplier<String> daemonFigures,
-            NodeIds nodeIds, InodeInvalidation invalidation) {
-        this(ops, introspection, daemonFigures, nodeIds, invalidation, processUid());
+    public IoctlHandler(FileOperations files, FsIntrospection introspection, Supplier<String> daemonFigures,
+            InodeInvalidation invalidation) {
+        this(files, introspection, daemonFigures, invalidation, processUid());
     }
 
     /** {@code ownerUid}: the user who mounted (the daemon's user), who may read figures and inject failures. */
-    public IoctlHandler(FsOperations ops, FsIntrospection introspection, Supplier<String> daemonFigures,
-            NodeIds nodeIds, InodeInvalidation invalidation, int ownerUid) {
+    public IoctlHandler(FileOperations files, FsIntrospection introspection, Supplier<String> daemonFigures,
+            InodeInvalidation invalidation, int ownerUid) {
         this.ownerUid = ownerUid;
-        this.ops = ops;
+        this.files = files;
         this.introspection = introspection;
         this.daemonFigures = daemonFigures;
-        this.nodeIds = nodeIds;
         this.invalidation = invalidation;
     }
 
     /**
-     * Runs command {@code cmd} on {@code path} (handle {@code fh}, 0 when none); returns ioctl(2)'s
-     * non-negative result. ENOTTY for a command that is not ours, as a filesystem answers.
+     * Runs command {@code cmd} on inode {@code ino} (open as handle {@code fh}, 0 when none) for the
+     * mount's owner; returns ioctl(2)'s non-negative result. ENOTTY for a command that is not ours,
+     * as a filesystem answers.
      */
-    public int ioctl(String path, long fh, int cmd, ByteBuffer data) {
-        return ioctl(path, fh, cmd, data, ownerUid);
+    public int ioctl(long ino, long fh, int cmd, ByteBuffer data) {
+        return ioctl(ino, fh, cmd, data, ownerUid);
     }
 
     /**
-     * As {@link #ioctl(String, long, int, ByteBuffer)} for a caller with user id {@code callerUid}:
+     * As {@link #ioctl(long, long, int, ByteBuffer)} for a caller with user id {@code callerUid}:
      * the figures and the memory-failure injection are for the mount's owner and root only (EPERM);
      * probe, seek and fallocate are file operations, checked by the kernel at open like any other.
      */
-    public int ioctl(String path, long fh, int cmd, ByteBuffer data, int callerUid) {
+    public int ioctl(long ino, long fh, int cmd, ByteBuffer data, int callerUid) {
         if ((cmd == FusefsIoctl.HWPOISON || cmd == FusefsIoctl.REPORT) && callerUid != 0 && callerUid != ownerUid) {
             throw new ErrnoException(Errno.EPERM, "uid " + callerUid + " is not the mount's owner " + ownerUid);
         }
@@ -70,15 +73,20 @@ public final class IoctlHandler {
             return fallocate(fh, data);
         } else if (cmd == FusefsIoctl.SEEK) {
             need(data, FusefsIoctl.SEEK_SIZE);
-            return seek(path, fh, data);
+            return seek(target(ino, fh), data);
         } else if (cmd == FusefsIoctl.HWPOISON) {
             need(data, FusefsIoctl.HWPOISON_SIZE);
-            return hwpoison(path, fh, data);
+            return hwpoison(target(ino, fh), data);
         } else if (cmd == FusefsIoctl.REPORT) {
             need(data, FusefsIoctl.REPORT_SIZE);
-            return report(path, fh, data);
+            return report(ino, fh, data);
         }
         throw new ErrnoException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
+    }
+
+    /** The inode an ioctl addresses: the open handle's when there is one (EBADF when stale), else {@code ino}. */
+    private long target(long ino, long fh) {
+        return fh != 0 ? files.get(fh).ino() : ino;
     }
 
     /** The daemon's own user id: the owner of the mount. */
@@ -100,8 +108,7 @@ public final class IoctlHandler {
         if (fh == 0) {
             throw new ErrnoException(Errno.EBADF, "fallocate ioctl without an open file");
         }
-        FileHandle h = ops.handles().get(fh);
-        long nodeid = d.getLong(FusefsIoctl.FALLOCATE_NODEID);
+        FileHandle h = files.get(fh);
         long offset = d.getLong(FusefsIoctl.FALLOCATE_OFFSET);
         long length = d.getLong(FusefsIoctl.FALLOCATE_LENGTH);
         int mode = d.getInt(FusefsIoctl.FALLOCATE_MODE);
@@ -111,8 +118,7 @@ public final class IoctlHandler {
         if (!OpenFlags.writable(h.file().flags())) {
             throw new ErrnoException(Errno.EBADF, "fallocate on a descriptor not open for writing");
         }
-        nodeIds.learn(h.ino(), nodeid);
-        ops.fallocate(fh, mode, offset, length);
+        files.fallocate(fh, mode, offset, length);
         if ((mode & (FallocFlag.COLLAPSE_RANGE | FallocFlag.INSERT_RANGE | FallocFlag.PUNCH_HOLE
                 | FallocFlag.ZERO_RANGE)) != 0) {
             // Whatever the filesystem already told the listener, the kernel must not keep the
@@ -122,30 +128,26 @@ public final class IoctlHandler {
         return 0;
     }
 
-    private int seek(String path, long fh, ByteBuffer d) {
-        long ino = ops.ioctlTarget(path, fh);
+    private int seek(long ino, ByteBuffer d) {
         long offset = d.getLong(FusefsIoctl.SEEK_OFFSET);
         int whence = d.getInt(FusefsIoctl.SEEK_WHENCE);
         if (offset < 0) {
             throw new ErrnoException(Errno.ENXIO, "seek offset " + offset);
         }
         long result = switch (whence) {
-            case FusefsIoctl.SEEK_DATA -> ops.vfs().seekData(ino, offset);
-            case FusefsIoctl.SEEK_HOLE -> ops.vfs().seekHole(ino, offset);
+            case FusefsIoctl.SEEK_DATA -> files.vfs().seekData(ino, offset);
+            case FusefsIoctl.SEEK_HOLE -> files.vfs().seekHole(ino, offset);
             default -> throw new ErrnoException(Errno.EINVAL, "whence " + whence);
         };
         d.putLong(FusefsIoctl.SEEK_RESULT, result);
         return 0;
     }
 
-    private int hwpoison(String path, long fh, ByteBuffer d) {
-        long ino = ops.ioctlTarget(path, fh);
-        long nodeid = d.getLong(FusefsIoctl.HWPOISON_NODEID);
+    private int hwpoison(long ino, ByteBuffer d) {
         long offset = d.getLong(FusefsIoctl.HWPOISON_OFFSET);
         if (offset < 0) {
             throw new ErrnoException(Errno.EINVAL, "hwpoison offset " + offset);
         }
-        nodeIds.learn(ino, nodeid);
         FsIntrospection.Poison p = introspection.hwpoison(ino, offset);
         // The page frame is gone from the page cache: the kernel's copy must go too.
         invalidation.invalidate(ino, offset & ~4095L, 4096);
@@ -162,13 +164,13 @@ public final class IoctlHandler {
         d.put(at + n, (byte) 0);
     }
 
-    private int report(String path, long fh, ByteBuffer d) {
+    private int report(long ino, long fh, ByteBuffer d) {
         int kind = d.getInt(FusefsIoctl.REPORT_KIND);
         long offset = d.getLong(FusefsIoctl.REPORT_OFFSET);
-        FileHandle h = fh != 0 ? ops.handles().get(fh) : null;
+        FileHandle h = fh != 0 ? files.get(fh) : null;
         byte[] text = offset == 0 || h == null ? null : h.report(kind);
         if (text == null) {
-            text = render(kind, ops.ioctlTarget(path, fh)).getBytes(StandardCharsets.UTF_8);
+            text = render(kind, h != null ? h.ino() : ino).getBytes(StandardCharsets.UTF_8);
             if (h != null) {
                 h.keepReport(kind, text);
             }
@@ -196,8 +198,8 @@ public final class IoctlHandler {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-6s %16s %16s %16s  %s%n", "ext", "logical", "physical", "length", "flags"));
         int i = 0;
-        long size = ops.vfs().getattr(ino).size();
-        for (FiemapExtent e : size == 0 ? List.<FiemapExtent>of() : ops.vfs().fiemap(ino, 0, size)) {
+        long size = files.vfs().getattr(ino).size();
+        for (FiemapExtent e : size == 0 ? List.<FiemapExtent>of() : files.vfs().fiemap(ino, 0, size)) {
             String flags = (e.unwritten() ? "unwritten" : "") + (e.last() ? (e.unwritten() ? ",last" : "last") : "");
             sb.append(String.format("%-6d %16d %16d %16d  %s%n", i++, e.logical(), e.physical(), e.length(), flags));
         }

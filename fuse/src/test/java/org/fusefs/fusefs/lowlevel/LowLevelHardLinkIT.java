@@ -2,7 +2,6 @@ package org.fusefs.fusefs.lowlevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.nio.ByteBuffer;
@@ -11,50 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
-import org.fusefs.cli.Backend;
-import org.fusefs.fusefs.jnr.Unmounter;
-import org.fusefs.fusefs.testing.Capabilities;
-import org.fusefs.fusefs.testing.TestBackends;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Through the low-level adapter a file's hard links are one kernel inode: one st_ino, one link
  * count, one page cache.
  */
 class LowLevelHardLinkIT {
-    private static Path mp;
-    private static Backend backend;
-    private static LowLevelMount mount;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        Capabilities.requireFuse();
-        mp = Files.createTempDirectory("fusefs-ll-it-");
-        backend = TestBackends.ramDisk(128L << 20, 64L << 20);
-        mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
-                List.of("fsname=fusefs-ll-it", "subtype=fusefs", "big_writes", "max_read=131072",
-                        "max_write=131072", "default_permissions"), 4, false, 30_000);
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        try {
-            if (mount != null) {
-                mount.unmount(15_000);
-                assertFalse(Unmounter.isMounted(mp), "still mounted after unmount");
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
-            if (mp != null) {
-                Files.deleteIfExists(mp);
-            }
-        }
-    }
+    @RegisterExtension
+    static final TestMount FS = new TestMount("fusefs-ll-it", 128L << 20, 64L << 20);
 
     private static long ino(Path p) throws Exception {
         return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
@@ -66,7 +31,7 @@ class LowLevelHardLinkIT {
 
     @Test
     void hardLinks_shareInodeNumberLinkCountAndData() throws Exception {
-        Path d = Files.createDirectories(mp.resolve("links"));
+        Path d = Files.createDirectories(FS.mp().resolve("links"));
         Path a = d.resolve("a");
         Path b = d.resolve("b");
         Files.writeString(a, "first version of a");
@@ -96,7 +61,7 @@ class LowLevelHardLinkIT {
 
     @Test
     void writeThroughOneName_isSeenByASharedMappingOfTheOther() throws Exception {
-        Path d = Files.createDirectories(mp.resolve("mapped"));
+        Path d = Files.createDirectories(FS.mp().resolve("mapped"));
         Path a = d.resolve("a");
         Path b = d.resolve("b");
         Files.write(a, new byte[8192]);
@@ -120,11 +85,11 @@ class LowLevelHardLinkIT {
 
     @Test
     void rootIsFuseRootId_andNamesResolveToOurInodeNumbers() throws Exception {
-        assertEquals(1L, ino(mp), "root st_ino is Vfs.ROOT_INO");
-        Path f = mp.resolve("ino-check");
+        assertEquals(1L, ino(FS.mp()), "root st_ino is Vfs.ROOT_INO");
+        Path f = FS.mp().resolve("ino-check");
         Files.writeString(f, "x");
         long ino = ino(f);
-        Path g = mp.resolve("ino-check-renamed");
+        Path g = FS.mp().resolve("ino-check-renamed");
         Files.move(f, g);
         assertEquals(ino, ino(g), "rename keeps the inode number");
     }

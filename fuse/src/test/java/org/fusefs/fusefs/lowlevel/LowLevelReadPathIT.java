@@ -10,15 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Random;
-import org.fusefs.cli.Backend;
-import org.fusefs.fusefs.jnr.Unmounter;
-import org.fusefs.fusefs.testing.Capabilities;
-import org.fusefs.fusefs.testing.TestBackends;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Through a real mount: reads answered from lent cache pages return the file's bytes at any
@@ -26,45 +20,17 @@ import org.junit.jupiter.api.Test;
  * ever hiding a name created, linked or renamed later.
  */
 class LowLevelReadPathIT {
-    private static Path mp;
-    private static Backend backend;
-    private static LowLevelMount mount;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        Capabilities.requireFuse();
-        mp = Files.createTempDirectory("fusefs-read-it-");
-        backend = TestBackends.ramDisk(128L << 20, 32L << 20);
-        mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
-                List.of("fsname=fusefs-read-it", "subtype=fusefs", "big_writes", "max_read=131072",
-                        "max_write=131072", "default_permissions"), 4, false, 30_000);
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        try {
-            if (mount != null) {
-                mount.unmount(15_000);
-                assertFalse(Unmounter.isMounted(mp), "still mounted after unmount");
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
-            if (mp != null) {
-                Files.deleteIfExists(mp);
-            }
-        }
-    }
+    @RegisterExtension
+    static final TestMount FS = new TestMount("fusefs-read-it", 128L << 20, 32L << 20);
 
     private static long requests() {
-        for (String line : mount.daemonFigures().split("\n")) {
+        for (String line : FS.mount().daemonFigures().split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length == 2 && f[0].equals("requests")) {
                 return Long.parseLong(f[1]);
             }
         }
-        throw new AssertionError("no request count in " + mount.daemonFigures());
+        throw new AssertionError("no request count in " + FS.mount().daemonFigures());
     }
 
     @Test
@@ -74,7 +40,7 @@ class LowLevelReadPathIT {
         Random r = new Random(seed);
         byte[] data = new byte[(48 << 20) + 123];
         r.nextBytes(data);
-        Path f = mp.resolve("random.bin");
+        Path f = FS.mp().resolve("random.bin");
         Files.write(f, data);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
             ByteBuffer all = ByteBuffer.allocate(data.length);
@@ -106,7 +72,7 @@ class LowLevelReadPathIT {
 
     @Test
     void missingNamesAreCachedButNeverHideANewName() throws Exception {
-        Path d = Files.createDirectories(mp.resolve("neg"));
+        Path d = Files.createDirectories(FS.mp().resolve("neg"));
         Path missing = d.resolve("missing");
         assertFalse(Files.exists(missing));
         long before = requests();

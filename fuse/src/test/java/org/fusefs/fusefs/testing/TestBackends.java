@@ -1,36 +1,24 @@
 package org.fusefs.fusefs.testing;
 
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.fusefs.cli.Backend;
+import org.fusefs.cli.ExtentBackend;
 
-/**
- * The filesystem the mounted tests run on: the extent filesystem when it is in the build, the
- * {@link MemVfs} double only until then.
- */
+/** The filesystem the tests run on: the extent filesystem on a RAM disk, as {@code fusefs mount} makes it. */
 public final class TestBackends {
-    public static final String EXTENT = "org.fusefs.cli.ExtentBackend";
-
     private TestBackends() {
     }
 
-    public static boolean extentAvailable() {
+    /**
+     * A fresh RAM-disk filesystem of {@code size} bytes with a {@code memory}-byte memory core. Fails
+     * unchecked, so that a test can make one in a field initializer; the test closes it.
+     */
+    public static Backend ramDisk(long size, long memory) {
         try {
-            Class.forName(EXTENT);
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
+            return ExtentBackend.open(null, size, memory, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("RAM disk of " + size + " bytes with " + memory + " bytes of memory", e);
         }
-    }
-
-    /** The value for {@code -Dfusefs.backend} in a child process. */
-    public static String backendClass() {
-        return extentAvailable() ? EXTENT : MemBackend.class.getName();
-    }
-
-    /** A fresh RAM-disk filesystem of {@code size} bytes with a {@code memory}-byte memory core. */
-    public static Backend ramDisk(long size, long memory) throws Exception {
-        return (Backend) Class.forName(backendClass())
-                .getMethod("open", Path.class, long.class, long.class, boolean.class)
-                .invoke(null, null, size, memory, false);
     }
 }

@@ -1,4 +1,4 @@
-package org.fusefs.fusefs.jnr;
+package org.fusefs.fusefs.lowlevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,12 +26,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.fusefs.cli.Backend;
+import org.fusefs.fusefs.mount.Unmounter;
 import org.fusefs.fusefs.testing.Capabilities;
-import org.fusefs.fusefs.testing.TestBackends;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every operation real programs use, on a mounted filesystem: java.nio.file on the mount, plus C
@@ -39,45 +37,17 @@ import org.junit.jupiter.api.Test;
  * plus the preload library with fallocate(1), xfs_io and cp --sparse.
  */
 class MountedOperationsIT {
-    private static Path mp;
-    private static Backend backend;
-    private static FuseMount mount;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        Capabilities.requireFuse();
-        mp = Files.createTempDirectory("fusefs-it-");
-        backend = TestBackends.ramDisk(512L << 20, 128L << 20);
-        System.out.println("MountedOperationsIT on " + backend.getClass().getName());
-        mount = FuseMount.mount(backend.vfs(), backend.introspection(), mp,
-                new FuseMount.Config("fusefs-it", 4, List.of(), false), 30_000);
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        try {
-            if (mount != null) {
-                mount.unmount(15_000);
-                assertFalse(Unmounter.isMounted(mp), "still mounted after unmount");
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
-            if (mp != null) {
-                Files.deleteIfExists(mp);
-            }
-        }
-    }
+    @RegisterExtension
+    static final TestMount FS = new TestMount("fusefs-it", 512L << 20, 128L << 20);
 
     private static Path fresh(String name) throws IOException {
-        Path d = Files.createDirectories(mp.resolve("t-" + name));
+        Path d = Files.createDirectories(FS.mp().resolve("t-" + name));
         return d;
     }
 
     @Test
     void mountinfo_showsOurTypeAndThroughputOptions() throws IOException {
-        String line = Unmounter.mountInfo(mp);
+        String line = Unmounter.mountInfo(FS.mp());
         assertTrue(line.contains("fuse.fusefs"), line);
         assertTrue(line.contains("max_read=131072"), line);
         assertTrue(line.contains("default_permissions"), line);
@@ -296,10 +266,10 @@ class MountedOperationsIT {
                 Capabilities.require(false, "a test directory other users can enter (" + p + ")");
             }
         }
-        Capabilities.Result root = Capabilities.run(List.of(exe.toString(), mp.toString()), null, 30);
+        Capabilities.Result root = Capabilities.run(List.of(exe.toString(), FS.mp().toString()), null, 30);
         assertTrue(root.output().startsWith("report=0 total="), root.output());
         Capabilities.Result nobody = Capabilities.run(List.of("setpriv", "--reuid=65534", "--regid=65534",
-                "--clear-groups", exe.toString(), mp.toString()), null, 30);
+                "--clear-groups", exe.toString(), FS.mp().toString()), null, 30);
         assertEquals("report=EPERM", nobody.output().trim(), "allow_other lets nobody in, but not to the figures");
     }
 

@@ -1,4 +1,4 @@
-package org.fusefs.fusefs.jnr;
+package org.fusefs.fusefs.mount;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Unmounting with {@code fusermount -u}, waited for (jnr-fuse starts it and walks away), and
- * reading {@code /proc/self/mountinfo} to know whether something is mounted.
+ * The host's side of a mount: {@code /proc/self/mountinfo} says whether and what is mounted on a
+ * directory, and {@code fusermount -u} unmounts, waited for (a lazy unmount left running is how the
+ * next mount lands on a stale one). Used by the daemon's mount lifecycle and by {@code fusefs umount}.
  */
 public final class Unmounter {
     private Unmounter() {

@@ -1,4 +1,4 @@
-package org.fusefs.fusefs.jnr;
+package org.fusefs.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,7 @@ import org.fusefs.fusefs.ops.FusefsIoctl;
  * The command-line tool's side of the fusefs ioctls: opens a file (or the root directory) of a
  * mount and asks the daemon, paging through long reports.
  */
-public final class IoctlClient implements AutoCloseable {
+final class IoctlClient implements AutoCloseable {
     /** The libc calls the client needs. */
     public interface LibC {
         int open(String path, int flags);

@@ -1,0 +1,75 @@
+package org.fusefs.fusefs.lowlevel;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fusefs.cli.Backend;
+import org.fusefs.fusefs.mount.Unmounter;
+import org.fusefs.fusefs.testing.Capabilities;
+import org.fusefs.fusefs.testing.TestBackends;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh RAM-disk filesystem mounted through the adapter on a fresh temporary directory for the
+ * tests of one class ({@code @RegisterExtension static final TestMount fs = ...}). After the class
+ * it unmounts, checks that nothing is left mounted, closes the filesystem and removes the
+ * directory, also when a step before failed.
+ */
+final class TestMount implements BeforeAllCallback, AfterAllCallback {
+    private final String name;
+    private final long size;
+    private final long memory;
+    private Path mp;
+    private Backend backend;
+    private LowLevelMount mount;
+
+    /** A {@code size}-byte RAM disk with a {@code memory}-byte memory core; {@code name} is its fsname. */
+    TestMount(String name, long size, long memory) {
+        this.name = name;
+        this.size = size;
+        this.memory = memory;
+    }
+
+    /** The mount point. */
+    Path mp() {
+        return mp;
+    }
+
+    /** The mount, for its daemon figures. */
+    LowLevelMount mount() {
+        return mount;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Capabilities.requireFuse();
+        mp = Files.createTempDirectory(name + "-");
+        backend = TestBackends.ramDisk(size, memory);
+        mount = LowLevelMount.mount(backend.vfs(), backend.introspection(), mp,
+                new LowLevelMount.Config(name, 4, List.of(), false), 30_000);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        try {
+            if (mount != null) {
+                mount.unmount(15_000);
+                assertFalse(Unmounter.isMounted(mp), "still mounted after unmount");
+            }
+        } finally {
+            try {
+                if (backend != null) {
+                    backend.close();
+                }
+            } finally {
+                if (mp != null) {
+                    Files.deleteIfExists(mp);
+                }
+            }
+        }
+    }
+}
