@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.fusefs.block.BlockDevice;
 import org.fusefs.extent.alloc.BlockAllocator;
@@ -78,17 +77,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final Journal journal;
     /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
     long journalSeq;
-    /**
-     * Metadata generation: bumped after every change of metadata (by the file API once the change
-     * is made, by writeback once it allocated or converted extents), never before the change, so
-     * that a checkpoint that reads it under all locks covers every change counted.
-     */
-    private final AtomicLong metaGen = new AtomicLong(1);
-    /** As {@link #metaGen}, but not bumped by changes of times alone: what fdatasync must commit. */
-    private final AtomicLong dataSyncGen = new AtomicLong(1);
-    /** The generations the last checkpoint covered (0: none since mount); monotonic. */
-    private volatile long checkpointedGen;
-    private volatile long checkpointedDataSyncGen;
+    /** When and whether to commit a checkpoint (fsync, space); counts metadata changes. */
+    final Checkpoints checkpoints;
     final Object lifecycle = new Object();
     private volatile boolean mounted = true;
     private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
@@ -105,6 +95,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         this.xattrs = new Xattrs(this);
         this.fileMap = new FileMap(this);
         this.journal = new Journal(io, sb);
+        this.checkpoints = new Checkpoints(this);
         this.journalSeq = sb.journalSeq;
     }
 
@@ -362,7 +353,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isDir()) {
             throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
         }
-        commit(datasync, "fsyncdir ino " + dir);
+        checkpoints.commit(datasync, "fsyncdir ino " + dir);
     }
 
     // ---- Vfs: attributes -----------------------------------------------------------------------
@@ -379,7 +370,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             return setattrImpl(ino, a);
         } finally {
             if (timesOnly) {
-                timesChanged();
+                checkpoints.timesChanged();
             } else {
                 metadataChanged();
             }
@@ -576,7 +567,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         try {
             return FileIo.write(this, of, pos, len, srcAddress, null, true);
         } catch (FileIo.RetryAfterCheckpoint e) {
-            checkpointForSpace("write ino " + of.ino());
+            checkpoints.forSpace("write ino " + of.ino());
             return FileIo.write(this, of, pos, len, srcAddress, null, false);
         }
     }
@@ -587,7 +578,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         try {
             return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
         } catch (FileIo.RetryAfterCheckpoint e) {
-            checkpointForSpace("write ino " + of.ino());
+            checkpoints.forSpace("write ino " + of.ino());
             return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
         }
     }
@@ -615,7 +606,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         }
         // The file's blocks, size and name reach the device only with the metadata: commit all of
         // it; fdatasync leaves out a change of times alone, as Linux does.
-        commit(datasync, (datasync ? "fdatasync" : "fsync") + " ino " + i.ino);
+        checkpoints.commit(datasync, (datasync ? "fdatasync" : "fsync") + " ino " + i.ino);
     }
 
     // ---- Vfs: xattrs ---------------------------------------------------------------------------
@@ -657,10 +648,10 @@ public final class ExtentFs implements Vfs, AutoCloseable {
                 fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
             } catch (ErrnoException e) {
                 // Every mode that can run out of space checks it before changing anything: retrying is safe.
-                if (e.errno() != Errno.ENOSPC || !shouldRetryAlloc()) {
+                if (e.errno() != Errno.ENOSPC || !checkpoints.shouldRetryAlloc()) {
                     throw e;
                 }
-                checkpointForSpace("fallocate ino " + f.ino());
+                checkpoints.forSpace("fallocate ino " + f.ino());
                 fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
             }
         } finally {
@@ -703,88 +694,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         }
     }
 
-    /**
-     * fsync's and fsyncdir's commit: when it returns, every metadata change counted before the call
-     * (all of them, or with {@code datasync} all but changes of times alone) and all data written
-     * back before it are on the device. Skips the checkpoint when one that read the generation after
-     * those changes committed already (nothing changed since, or a concurrent fsync's checkpoint
-     * covered them: jbd2's group commit); then a device flush still makes the data durable. The
-     * caller holds no filesystem lock: a checkpoint takes the lifecycle monitor, the namespace lock
-     * and every inode lock.
-     */
-    private void commit(boolean datasync, String why) {
-        checkMounted();
-        long want = datasync ? dataSyncGen.get() : metaGen.get();
-        try {
-            if (!covered(want, datasync)) {
-                synchronized (lifecycle) {
-                    checkMounted();
-                    if (!covered(want, datasync)) {
-                        // Its first flush makes the data written back so far durable.
-                        MetadataWriter.write(this, Superblock.STATE_MOUNTED);
-                        return;
-                    }
-                }
-            }
-            // Data written back since the covering checkpoint's first flush (an overwrite in place
-            // changes no metadata) still needs one.
-            io.flush();
-        } catch (IOException e) {
-            throw eio(why + ": checkpoint of " + io.device().name(), e);
-        }
-    }
-
-    private boolean covered(long want, boolean datasync) {
-        return (datasync ? checkpointedDataSyncGen : checkpointedGen) >= want;
-    }
-
-    /**
-     * Commits a checkpoint so that the blocks freed since the last one become allocatable (an
-     * allocation short of space); nothing to do when another thread's checkpoint released them.
-     * The caller holds no filesystem lock.
-     */
-    private void checkpointForSpace(String why) {
-        checkMounted();
-        try {
-            synchronized (lifecycle) {
-                checkMounted();
-                if (alloc.deferredBlocks() > 0) {
-                    MetadataWriter.write(this, Superblock.STATE_MOUNTED);
-                }
-            }
-        } catch (IOException e) {
-            throw eio(why + ": checkpoint of " + io.device().name(), e);
-        }
-    }
-
-    /** Counts a change of metadata; called after the change is made (see {@link #metaGen}). */
+    /** Counts a change of metadata, after it is made (see {@link Checkpoints}). */
     void metadataChanged() {
-        dataSyncGen.incrementAndGet();
-        metaGen.incrementAndGet();
-    }
-
-    /** Counts a change of times alone, which fdatasync does not commit. */
-    void timesChanged() {
-        metaGen.incrementAndGet();
-    }
-
-    /** The current metadata generations {fsync's, fdatasync's}, read by a checkpoint under all locks. */
-    long[] metadataGenerations() {
-        return new long[] {metaGen.get(), dataSyncGen.get()};
-    }
-
-    /** Called by a checkpoint once committed: the generations it read are on the device. */
-    void checkpointed(long[] gens) {
-        checkpointedGen = gens[0];
-        checkpointedDataSyncGen = gens[1];
-    }
-
-    /**
-     * Whether an allocation that found too little space may succeed after a checkpoint: blocks
-     * freed since the last one wait for it ({@code ext4_should_retry_alloc}).
-     */
-    boolean shouldRetryAlloc() {
-        return alloc.deferredBlocks() > 0;
+        checkpoints.metadataChanged();
     }
 
     /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */

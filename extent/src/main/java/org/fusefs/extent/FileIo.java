@@ -108,12 +108,12 @@ final class FileIo {
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
-            fs.timesChanged();
+            fs.checkpoints.timesChanged();
         } else {
             long now = ExtentFs.now();
             if (now - a >= DAY_NS) {
                 i.atimeNs = now;
-                fs.timesChanged();
+                fs.checkpoints.timesChanged();
             }
         }
     }
@@ -171,13 +171,13 @@ final class FileIo {
             try {
                 if (direct) {
                     if (mayRetry && MapBlocks.newBlocks(i, first, end) > fs.alloc.availBlocks()
-                            && fs.shouldRetryAlloc()) {
+                            && fs.checkpoints.shouldRetryAlloc()) {
                         throw new RetryAfterCheckpoint();
                     }
                     allocated = fs.mapBlocks.allocateHoles(i, first, end) > 0;
                 } else {
                     long fit = fs.mapBlocks.fittingEnd(i, first, end);
-                    if (fit < end && mayRetry && fs.shouldRetryAlloc()) {
+                    if (fit < end && mayRetry && fs.checkpoints.shouldRetryAlloc()) {
                         throw new RetryAfterCheckpoint();
                     }
                     if (fit <= first) {
@@ -226,7 +226,7 @@ final class FileIo {
         } finally {
             i.lock.unlock();
             if (timesOnly) {
-                fs.timesChanged();
+                fs.checkpoints.timesChanged();
             } else {
                 fs.metadataChanged();
             }

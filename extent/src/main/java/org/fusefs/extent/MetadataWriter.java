@@ -89,7 +89,7 @@ final class MetadataWriter {
                 }
             }
             // Every change counted so far is in memory now and in this checkpoint.
-            long[] gens = fs.metadataGenerations();
+            long[] gens = fs.checkpoints.generations();
             // Until this checkpoint completes, what is on the device is not known block by block.
             fs.lastTable = null;
             long highest = 0;
@@ -153,7 +153,7 @@ final class MetadataWriter {
             fs.journalSeq = seq;
             fs.lastTable = table;
             fs.alloc.releaseDeferred();
-            fs.checkpointed(gens);
+            fs.checkpoints.checkpointed(gens);
         } finally {
             for (Inode i : locked) {
                 i.lock.unlock();
