@@ -19,12 +19,16 @@ import org.junit.jupiter.api.Test;
  * runs once to count its writes and record the state at each checkpoint; then once per write
  * number N with every write after the Nth dropped. The image below must mount and show exactly the
  * state of the last checkpoint committed before the cut or of the one in progress, never a mix.
+ * Each cut runs again with a volatile write cache that also loses a random part of the writes made
+ * since the last flush, which checks where the flushes are.
  */
 class CrashConsistencyTest {
     private static final long DEV_BYTES = 32L << 20;
     private static final int STEPS = 36;
     /** fsyncs spread over the steps; the first checkpoint after mount rewrites everything, the later write what changed. */
     private static final int FSYNCS = 3;
+    /** Runs per cut with a volatile write cache, each losing a different random part of the unflushed writes. */
+    private static final int CACHE_SEEDS = 3;
 
     /** One run of the workload over a copy of the base image, with the power cut after {@code cut} writes. */
     private static final class Run {
@@ -34,10 +38,12 @@ class CrashConsistencyTest {
         long writes;
     }
 
-    private static Run run(TestDevice base, PhysicalMemory mem, long seed, long cut, boolean record)
+    private static Run run(TestDevice base, PhysicalMemory mem, long seed, long cut, long loseSeed, boolean record)
             throws IOException {
-        TestDevice copy = base;
-        CrashDevice dev = new CrashDevice(copy);
+        CrashDevice dev = new CrashDevice(base);
+        if (loseSeed >= 0) {
+            dev.volatileCache(loseSeed);
+        }
         PageCache cache = new PageCache(mem);
         Run out = new Run();
         try {
@@ -101,14 +107,17 @@ class CrashConsistencyTest {
         try (PhysicalMemory mem = PhysicalMemory.create(MemoryConfig.builder().bytes(64L << 20).build())) {
             for (long seed : new long[] {3, 17, 101}) {
                 TestDevice base = baseImage(mem, seed);
-                Run ref = run(base.snapshot("ref"), mem, seed + 1000, Long.MAX_VALUE, true);
+                Run ref = run(base.snapshot("ref"), mem, seed + 1000, Long.MAX_VALUE, -1, true);
                 assertEquals(-1, ref.cutDuring);
                 assertEquals(FSYNCS + 2, ref.states.size());
                 int newFromJournal = 0;
                 for (long n = 0; n <= ref.writes; n++) {
-                    String where = "seed " + seed + " cut after write " + n + " of " + ref.writes;
+                  // -1: writes reach the medium in order; else a write cache loses unflushed writes at random.
+                  for (long lose = -1; lose < CACHE_SEEDS; lose++) {
+                    String where = "seed " + seed + " cut after write " + n + " of " + ref.writes
+                            + (lose < 0 ? "" : ", unflushed writes lost with seed " + lose);
                     TestDevice img = base.snapshot("img");
-                    Run r = run(img, mem, seed + 1000, n, false);
+                    Run r = run(img, mem, seed + 1000, n, lose, false);
                     // 0: A (before), 1..FSYNCS: at each fsync, FSYNCS + 1: at the sync
                     List<Integer> allowed = r.cutDuring < 0 ? List.of(FSYNCS + 1) : List.of(r.cutDuring - 1, r.cutDuring);
                     PageCache cache = new PageCache(mem);
@@ -131,10 +140,10 @@ class CrashConsistencyTest {
                                     + "\n want " + ref.states.get(allowed.get(allowed.size() - 1))
                                     + (allowed.size() > 1 ? "\n or " + ref.states.get(allowed.get(0)) : ""));
                         }
-                        if (r.cutDuring >= 0 && match == r.cutDuring) {
+                        if (r.cutDuring >= 0 && match == r.cutDuring && lose < 0) {
                             newFromJournal++;
                         }
-                        if (n % 5 == 0) {
+                        if (n % 5 == 0 && lose < 0) {
                             // The recovered filesystem works on: a write, a clean unmount, a remount.
                             OpenFile f = fs.create(Vfs.ROOT_INO, "after", 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT,
                                     0, 0);
@@ -149,6 +158,7 @@ class CrashConsistencyTest {
                         cache.dropCaches();
                         cache.close();
                     }
+                  }
                 }
                 // Some cuts fall after a commit and before its blocks were all in place: replay made them new.
                 System.out.println("seed " + seed + ": " + ref.writes + " writes, " + newFromJournal + " cuts recovered the checkpoint in progress");

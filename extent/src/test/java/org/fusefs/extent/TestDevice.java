@@ -97,6 +97,21 @@ final class TestDevice implements BlockDevice {
         return t;
     }
 
+    /** A copy of block {@code nr} as stored (null: never written, reads as zeros). */
+    byte[] block(long nr) {
+        byte[] b = blocks.get(nr);
+        return b == null ? null : b.clone();
+    }
+
+    /** Stores {@code b} (null: never written) as block {@code nr}, as a power cut undoing a write would. */
+    void restore(long nr, byte[] b) {
+        if (b == null) {
+            blocks.remove(nr);
+        } else {
+            blocks.put(nr, b.clone());
+        }
+    }
+
     /** Flips one byte of the stored image (corruption tests). */
     void flip(long block, int offset) {
         byte[] b = blocks.computeIfAbsent(block, k -> new byte[BS]);
