@@ -152,6 +152,31 @@ class JournalTest {
     }
 
     @Test
+    void fdatasyncOfAnOverwriteFlushesTheDataThroughAWriteCache() throws IOException {
+        for (long seed = 0; seed < 8; seed++) {
+            TestDevice below = new TestDevice("t", 32L << 20);
+            CrashDevice dev = new CrashDevice(below);
+            dev.volatileCache(seed);
+            ExtentFs fs = ExtentFs.mkfs(dev, mem, cache(), MkfsOptions.defaults().withUuidSeed(6));
+            byte[] a = pattern(8 * BS, 3);
+            long ino = createWith(fs, "a", a);
+            OpenFile f = fs.open(ino, OpenFlags.O_RDWR);
+            fs.fsync(f, false);
+            byte[] over = pattern(3 * BS, 4);
+            fs.write(f, 2 * BS, over, 0, over.length);
+            fs.fsync(f, true); // no checkpoint: the data blocks, then a flush
+            System.arraycopy(over, 0, a, 2 * BS, over.length);
+            fs.write(f, 0, new byte[BS], 0, BS); // not synced: may be lost or not
+            dev.kill();
+            ExtentFs g = ExtentFs.mount(below, mem, cache());
+            byte[] got = contents(g, "a");
+            assertArrayEquals(Arrays.copyOfRange(a, BS, a.length), Arrays.copyOfRange(got, BS, got.length),
+                    "seed " + seed);
+            g.unmount();
+        }
+    }
+
+    @Test
     void fdatasyncAndFsyncdirCommitToo() throws IOException {
         TestDevice below = new TestDevice("t", 32L << 20);
         CrashDevice dev = new CrashDevice(below);
