@@ -15,7 +15,8 @@ import org.fusefs.pagecache.AddressSpace;
  * checksummed, as one journal transaction. Every inode is encoded; only blocks that differ from the
  * last completed checkpoint's are written: inode-table blocks are compared with their last images,
  * a chain or tree whose contents did not change keeps its blocks ({@link Written}), a changed one
- * moves to new blocks. The first checkpoint after mount, or after one that failed, writes all.
+ * moves to new blocks. Mount records what it read (chains by their bytes, trees not), so the first
+ * checkpoint after it writes little; the one after a failed checkpoint writes all.
  *
  * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
  * <ol>

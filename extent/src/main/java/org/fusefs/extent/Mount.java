@@ -88,9 +88,11 @@ final class Mount {
         byte[] free = MetaChain.decode(r, MetaChain.FREE, 0, sb.freeListHead, "free-space map", freeChain);
         loadFree(r, alloc, free);
         InodeTable table = new InodeTable(sb.inodesCount, sb.nextGeneration);
+        byte[][] tableImages = new byte[(int) sb.itableUsed][];
         for (long k = 0; k < sb.itableUsed; k++) {
             long nr = sb.itableStart + k;
             byte[] tb = r.readMeta(nr, "block " + nr + " (inode table)");
+            tableImages[(int) k] = tb.clone();
             ByteBuffer bb = MetaBlock.le(tb);
             for (int s = 0; s < Superblock.INODES_PER_BLOCK; s++) {
                 long ino = k * Superblock.INODES_PER_BLOCK + s + 1;
@@ -107,6 +109,8 @@ final class Mount {
         }
         ExtentFs fs = new ExtentFs(io, cache, sb, alloc, table);
         fs.freeChainBlocks = toArray(freeChain);
+        fs.freeChainData = free;
+        fs.lastTable = tableImages;
         checkSpace(r, fs, freeChain);
         recoverOrphans(fs);
         alloc.setReserve(Mkfs.metadataReserve(sb.blocksCount));
@@ -166,34 +170,47 @@ final class Mount {
         if (i.size < 0 || i.size > Superblock.MAX_BYTES || i.nlink < 0) {
             throw r.corrupt(where, "bad size " + i.size + " or link count " + i.nlink);
         }
-        List<Long> meta = new ArrayList<>();
+        List<Long> xattrBlocks = new ArrayList<>();
+        List<Long> chainBlocks = new ArrayList<>();
+        List<Long> treeBlocks = new ArrayList<>();
+        byte[] xattrs = null;
+        byte[] chain = null;
         long xh = InodeFormat.xattrHead(bb, off);
         try {
             if (xh != 0) {
-                byte[] x = MetaChain.decode(r, MetaChain.XATTR, ino, xh, "xattrs of inode " + ino, meta);
-                InodeFormat.decodeXattrs(x, i.xattrs);
+                xattrs = MetaChain.decode(r, MetaChain.XATTR, ino, xh, "xattrs of inode " + ino, xattrBlocks);
+                InodeFormat.decodeXattrs(xattrs, i.xattrs);
             }
             long ch = InodeFormat.chainHead(bb, off);
             if (i.isDir()) {
-                byte[] d = MetaChain.decode(r, MetaChain.DIR, ino, ch, "directory inode " + ino, meta);
-                InodeFormat.decodeDir(d, i.dir);
+                chain = MetaChain.decode(r, MetaChain.DIR, ino, ch, "directory inode " + ino, chainBlocks);
+                InodeFormat.decodeDir(chain, i.dir);
             } else if (i.isLnk()) {
                 if (i.size <= InodeFormat.INLINE_SYMLINK) {
                     i.symlink = Arrays.copyOfRange(bb.array(), off + InodeFormat.I_BLOCK,
                             off + InodeFormat.I_BLOCK + (int) i.size);
                 } else {
-                    i.symlink = MetaChain.decode(r, MetaChain.SYMLINK, ino, ch, "symlink inode " + ino, meta);
+                    i.symlink = MetaChain.decode(r, MetaChain.SYMLINK, ino, ch, "symlink inode " + ino, chainBlocks);
+                    chain = i.symlink;
                 }
                 if (i.symlink.length != i.size || i.size == 0) {
                     throw r.corrupt(where, "symlink of " + i.symlink.length + " bytes, size " + i.size);
                 }
             } else if (i.isReg()) {
-                ExtentTreeFormat.decode(r, ino, bb, off + InodeFormat.I_BLOCK, i.extents, meta);
+                ExtentTreeFormat.decode(r, ino, bb, off + InodeFormat.I_BLOCK, i.extents, treeBlocks);
             }
         } catch (IllegalArgumentException | java.nio.BufferUnderflowException | IllegalStateException e) {
             throw r.corrupt(where, "malformed contents: " + e);
         }
+        List<Long> meta = new ArrayList<>(xattrBlocks);
+        meta.addAll(chainBlocks);
+        meta.addAll(treeBlocks);
         i.metaBlocks = toArray(meta);
+        // What is on the device, for the first checkpoint to keep what did not change. A chain's
+        // bytes are what it holds whatever their split; a tree is always rewritten (its split over
+        // blocks is not known to match what encoding would give), so no extents are recorded.
+        i.written = new MetadataWriter.Written(xattrs, toArray(xattrBlocks), chain, toArray(chainBlocks), null,
+                toArray(treeBlocks));
         return i;
     }
 

@@ -32,7 +32,8 @@
  * lock, so it is one consistent instant. It encodes every inode, but writes only what differs from
  * the previous checkpoint: inode-table blocks that changed, the chains and trees whose contents
  * changed (to new blocks; unchanged ones keep theirs), the free-space chain when the map changed,
- * and the superblock. After mount (and after a checkpoint that failed) the first one writes all.
+ * and the superblock. Mount records what it read, so the first checkpoint after it is as small
+ * (only extent-tree blocks are rewritten once); after a checkpoint that failed the next writes all.
  *
  * <h2>The journal</h2>
  * Each checkpoint is one transaction in the journal area (jbd2's idea in its simplest form: one
