@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class CrashConsistencyTest {
     private static final long DEV_BYTES = 32L << 20;
     private static final int STEPS = 36;
-    /** fsyncs spread over the steps; the first checkpoint after mount rewrites everything, the later write what changed. */
+    /** fsyncs spread over the steps: several checkpoints, each writing what changed since the one before. */
     private static final int FSYNCS = 3;
     /** Runs per cut with a volatile write cache, each losing a different random part of the unflushed writes. */
     private static final int CACHE_SEEDS = 3;
