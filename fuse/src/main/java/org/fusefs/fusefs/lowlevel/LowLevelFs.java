@@ -45,7 +45,6 @@ final class LowLevelFs {
     static final double ENTRY_TIMEOUT = 1.0;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private final ThreadLocal<IovReply> iovReplies;
     private static final LongAdder BUGS = new LongAdder();
 
     private final LibFuseLowLevel lib;
@@ -55,6 +54,8 @@ final class LowLevelFs {
     private final LowLevelInval notifier;
     private final MountProbe probe;
     private final LookupCounts lookups = new LookupCounts();
+    /** Per worker thread: the reply of a read from lent pages (binds this adapter's libfuse). */
+    private final ThreadLocal<IovReply> iovReplies;
 
     LowLevelFs(LibFuseLowLevel lib, FileOperations ops, IoctlHandler ioctls, LowLevelInval notifier, MountProbe probe) {
         this.lib = lib;

@@ -7,6 +7,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import com.kenai.jffi.MemoryIO;
 
 /**
@@ -49,7 +50,7 @@ final class LowLevelLoop {
     private final AtomicInteger active = new AtomicInteger(1);
     private final Semaphore parked = new Semaphore(0);
     /** Times a parked worker was woken: a figure for tuning the parking rule. */
-    private final java.util.concurrent.atomic.LongAdder activations = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder activations = new LongAdder();
     private volatile Throwable failure;
 
     LowLevelLoop(LibFuseLowLevel lib, long session, long channel, int threads, String name) {
