@@ -42,7 +42,7 @@ import org.fusefs.uapi.OpenFlags;
  * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
  * that an eviction cannot run in the middle of a metadata write.
  *
- * <p>Metadata lives in memory and reaches the device as whole checkpoints through the journal (see
+ * <p>Metadata lives in memory and reaches the device as checkpoints through the journal (see
  * the package documentation): at {@link #sync}, {@link #unmount}, {@link #fsync} and
  * {@link #fsyncdir} (which make everything before them durable), and when a write or fallocate short
  * of space needs the blocks freed since the last checkpoint. Checkpoints take the lifecycle monitor,
@@ -193,7 +193,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             synchronized (inode) {
                 m = inode.mapping;
                 if (m == null) {
-                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks, this::metadataChanged), "ino " + inode.ino);
+                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks, this::metadataChanged),
+                            "ino " + inode.ino);
                     inode.mapping = m;
                 }
             }

@@ -154,9 +154,9 @@ final class FileAops implements AddressSpaceOperations {
             }
         } finally {
             inode.dataSem.writeLock().unlock();
-        }
-        if (allocated) {
-            changed.run();
+            if (allocated) {
+                changed.run();
+            }
         }
         awaitAll(submitRuns(ReqOp.WRITE, pages, pblk, n));
         // The data is on the device: from now on the blocks may read as written.

@@ -31,11 +31,12 @@ import org.fusefs.pagecache.AddressSpace;
  * A clean unmount (and mkfs) then flushes and empties the journal, so that a clean image replays
  * nothing. A block left out of the transaction holds the same bytes in place already (written by an
  * earlier checkpoint, made durable by this one's first flush). New chain and tree blocks always
- * come from blocks free in the previous image; the previous image's blocks are freed deferred, so the image on the device stays whole until the
- * commit. When that is not possible (metadata does not fit in the free blocks without the deferred
- * ones, or the transaction is bigger than the journal), the checkpoint is written in place without
- * the journal, as before the journal existed, after emptying it; a crash in the middle of that
- * leaves an image that mount may refuse. A log line says when this happens.
+ * come from blocks free in the previous image; the previous image's blocks are freed deferred, so
+ * the image on the device stays whole until the commit. When that is not possible (metadata does
+ * not fit in the free blocks without the deferred ones, or the transaction is bigger than the
+ * journal), the checkpoint is written in place without the journal, as before the journal existed,
+ * after emptying it; a crash in the middle of that leaves an image that mount may refuse. A log
+ * line says when this happens.
  *
  * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, then
  * every inode's lock in inode order, then dataSem of each in turn.

@@ -7,8 +7,9 @@ import org.fusefs.extent.alloc.BlockAllocator;
 import org.fusefs.uapi.FileMode;
 
 /**
- * Formats a device: superblock in block 0, the journal area after it (emptied), the inode table (initialized lazily: only its first block now),
- * then the data area, all free but for the root directory's chain and the free-space map.
+ * Formats a device: superblock in block 0, the journal area after it (emptied), the inode table
+ * (initialized lazily: only its first block now), then the data area, all free but for the root
+ * directory's chain and the free-space map.
  */
 final class Mkfs {
     static final long MIN_BLOCKS = 64;

@@ -65,15 +65,15 @@
  *
  * <p>Crash semantics: after a crash (a killed daemon, a power cut) the image mounts and shows the
  * state of the last committed checkpoint exactly; everything fsynced (or synced) is there, data and
- * metadata (fdatasync: all but times), and changes after the last checkpoint are lost. File data overwritten in place before a
- * checkpoint shows the new bytes in the old state, as in ext4's ordered mode. Two cases go without
- * the journal and are logged: a checkpoint bigger than the journal area, and one whose new metadata
- * fits only in the blocks still waiting (the filesystem nearly full); they are written in place
- * after emptying the journal, and a crash in the middle of them leaves an image that mount may
- * refuse.
+ * metadata (fdatasync: all but times), and changes after the last checkpoint are lost. File data
+ * overwritten in place before a checkpoint shows the new bytes in the old state, as in ext4's
+ * ordered mode. Two cases go without the journal and are logged: a checkpoint bigger than the
+ * journal area, and one whose new metadata fits only in the blocks still waiting (the filesystem
+ * nearly full); they are written in place after emptying the journal, and a crash in the middle of
+ * them leaves an image that mount may refuse.
  *
  * <p>Cost: fsync is a checkpoint: it writes back every dirty page of the filesystem, encodes every
- * inode and directory (CPU in proportion to their number: about 10 ms for 10,000 files), writes
+ * inode and directory (CPU in proportion to their number: 10 to 15 ms for 10,000 files), writes
  * the changed metadata blocks twice (journal, then in place), and flushes the device twice. fsync
  * and fsyncdir skip the checkpoint when no metadata changed since the last one, fdatasync when only
  * times changed (an overwrite in place): then the data and one flush; concurrent fsyncs share one

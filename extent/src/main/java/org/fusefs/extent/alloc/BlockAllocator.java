@@ -229,7 +229,8 @@ public final class BlockAllocator {
      */
     public synchronized void freeDeferred(long start, long len) {
         if (len <= 0 || start < first || start + len > end) {
-            throw new IllegalArgumentException("free [" + start + ", +" + len + ") outside [" + first + ", " + end + ")");
+            throw new IllegalArgumentException("free [" + start + ", +" + len + ") outside [" + first + ", " + end
+                    + ")");
         }
         if (anyFree(start, len) || overlaps(deferred, start, len)) {
             throw new IllegalStateException("double free: [" + start + ", +" + len + ") is already free or deferred");

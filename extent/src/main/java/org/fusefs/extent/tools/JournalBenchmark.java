@@ -18,8 +18,8 @@ import org.fusefs.uapi.OpenFlags;
 /**
  * The cost of fsync now that it commits a journal checkpoint: a loop of small write+fsync (each
  * fsync one checkpoint) on a filesystem holding 10,000 files and on one with 10, then a loop of
- * overwrites with fdatasync (no checkpoint: the data block and a flush). Each on a RAM disk and on a sparse image file (whose
- * flush is the host's fdatasync).
+ * overwrites with fdatasync (no checkpoint: the data block and a flush). Each on a RAM disk and on
+ * a sparse image file (whose flush is the host's fdatasync).
  *
  * <p>Usage: {@code JournalBenchmark [image-dir] [files] [ops] [ram|image|both]}.
  */
