@@ -270,13 +270,16 @@ final class MetadataWriter {
         List<Extent> extents = null;
         long[] treeBlocks = new long[0];
         if (i.isReg()) {
+            boolean same;
             i.dataSem.readLock().lock();
             try {
-                extents = new ArrayList<>(i.extents.all());
+                // Compared in place: most files did not change, and copying every map costs.
+                same = sameExtents(i.extents, old.extents());
+                extents = same ? old.extents() : new ArrayList<>(i.extents.all());
             } finally {
                 i.dataSem.readLock().unlock();
             }
-            if (extents.equals(old.extents())) {
+            if (same) {
                 // Same tree in the same blocks: only its root, in the inode, is needed again.
                 treeBlocks = old.treeBlocks();
                 ExtentTreeFormat.encode(extents, i.ino, treeBlocks, sb.uuid, bb, off + InodeFormat.I_BLOCK);
@@ -300,6 +303,19 @@ final class MetadataWriter {
         }
         i.metaBlocks = m;
         i.written = new Written(xattrs, xattrBlocks, chain, chainBlocks, extents, treeBlocks);
+    }
+
+    private static boolean sameExtents(ExtentTree tree, List<Extent> old) {
+        if (old == null || old.size() != tree.size()) {
+            return false;
+        }
+        int k = 0;
+        for (Extent e : tree.all()) {
+            if (!e.equals(old.get(k++))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -74,6 +74,8 @@ public final class JournalBenchmark {
             fs.write(f, k % 4000, small, 0, 1);
             fs.fsync(f, false);
         }
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = cpu.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         for (int k = 0; k < ops; k++) {
             long s = System.nanoTime();
@@ -82,9 +84,11 @@ public final class JournalBenchmark {
             each[k] = System.nanoTime() - s;
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        double cpuUs = (cpu.getCurrentThreadCpuTime() - c0) / 1e3 / ops;
         Arrays.sort(each);
-        System.out.printf("%-10s %6d files: write+fsync median %8.1f us, p99 %8.1f us, %7.0f ops/s over %d%n",
-                kind, files, each[ops / 2] / 1e3, each[ops * 99 / 100] / 1e3, ops / secs, ops);
+        System.out.printf("%-10s %6d files: write+fsync median %8.1f us, p99 %8.1f us, %7.0f ops/s over %d,"
+                + " %8.1f us CPU each%n", kind, files, each[ops / 2] / 1e3, each[ops * 99 / 100] / 1e3, ops / secs, ops,
+                cpuUs);
         // Overwrites of written blocks and fdatasync: no metadata to commit, the data and a flush.
         t0 = System.nanoTime();
         for (int k = 0; k < ops; k++) {
