@@ -11,11 +11,12 @@
 #                         for a second fusefs run that the MemoryFS ratio is taken against
 #   BENCH_RUNTIME=10      seconds of each random job (time based)
 #   BENCH_META_FILES=10000
+#   BENCH_WARMUPS=2       untimed rounds of every job before the timed ones (JIT)
 #   BENCH_TARGETS="fusefs noop tmpfs memfs fusefs-small"
 #   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh);
 #                         FUSEFS_MOUNT_OPTS defaults to "--size 3G" here
 #
-# Method: after an untimed warm-up per mount (every job once, shortened; JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
+# Method: after an untimed warm-up per mount (every job twice, shortened; JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
 # (the write ends with fsync); random jobs with 4 KiB blocks and O_DIRECT, so every fio I/O is
 # one FUSE request and the page cache cannot answer for the filesystem; kernel caches dropped
 # before every read job. Daemon CPU: utime + stime from /proc/PID/stat before and after each job,
@@ -32,6 +33,7 @@ size=${BENCH_SIZE:-1g}
 small=${BENCH_SMALL:-16m}
 runtime=${BENCH_RUNTIME:-10}
 meta_files=${BENCH_META_FILES:-10000}
+warmups=${BENCH_WARMUPS:-2}
 targets=(${BENCH_TARGETS:-fusefs noop tmpfs memfs fusefs-small})
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(seq-write seq-read rand-read rand-write rand-read-2j meta)
@@ -158,14 +160,18 @@ for target in "${targets[@]}"; do
     mnt=$work/mnt-$target
     echo "run-bench: mounting $target ($fsize files)" >&2
     pid=$(mount_target "$target" "$mnt") || { echo "run-bench: mount of $target failed" >&2; continue; }
-    # Untimed warm-up: every job once (random jobs for 3 s, meta on 2,000 files), so that the Java
-    # daemons are measured after JIT compilation of the very paths each job uses (buffered write,
-    # writeback, readahead, O_DIRECT, metadata) and not while the compiler competes for the CPUs.
-    for job in "${jobs[@]}"; do
-        WARMUP=1 run_job "$job" "$mnt" "$fsize" > /dev/null \
-            || echo "run-bench: warm-up $job on $target failed" >&2
+    # Untimed warm-up: every job $warmups times (random jobs for 3 s, meta on 2,000 files), so
+    # that the Java daemons are measured after JIT compilation of the very paths each job uses
+    # (buffered write, writeback, readahead, O_DIRECT, metadata) and not while the compiler
+    # competes for the CPUs. One round is not enough: C2 recompiles the write path during the
+    # second GiB (fusefs daemon CPU per MiB written, 1 GiB passes: 4.8, 2.0, 1.2, 1.0 ms).
+    for ((round = 0; round < warmups; round++)); do
+        for job in "${jobs[@]}"; do
+            WARMUP=1 run_job "$job" "$mnt" "$fsize" > /dev/null \
+                || echo "run-bench: warm-up $job on $target failed" >&2
+        done
+        rm -f "$mnt/bench.dat"
     done
-    rm -f "$mnt/bench.dat"
     for job in "${jobs[@]}"; do
         req_before=
         [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")
