@@ -3,6 +3,8 @@ package org.fusefs.extent;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.fusefs.block.BlkIOException;
+import org.fusefs.block.BlkStatus;
 import org.fusefs.block.Bio;
 import org.fusefs.block.BioVec;
 import org.fusefs.block.BlockDevice;
@@ -104,6 +106,20 @@ final class BlockIo {
         pages.clear();
         if (first != null) {
             throw first;
+        }
+    }
+
+    /**
+     * Makes every completed write durable (REQ_PREFLUSH): the ordering point of the journal. A
+     * device without a volatile cache answers NOTSUPP, which means its writes are durable already.
+     */
+    void flush() throws IOException {
+        try {
+            new Bio(ReqOp.FLUSH, 0, List.of(), 0, null).submitAndWait(dev);
+        } catch (BlkIOException e) {
+            if (e.status() != BlkStatus.NOTSUPP) {
+                throw e;
+            }
         }
     }
 

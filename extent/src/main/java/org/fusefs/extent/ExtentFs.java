@@ -35,14 +35,19 @@ import org.fusefs.uapi.OpenFlags;
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
  * Leaf monitors outside the order, which call nothing out: an inode's own monitor (creating its
- * address space) and the lifecycle monitor (one sync or unmount at a time, taken before all else).
+ * address space) and the lifecycle monitor (one checkpoint, sync or unmount at a time, taken before
+ * all else).
  * Only the metadata writer holds two inode locks at once: all of them, in inode order, under the
  * namespace write lock; no other thread takes a second inode lock or the namespace lock while
  * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
  * that an eviction cannot run in the middle of a metadata write.
  *
- * <p>Metadata lives in memory and is written to the device, checksummed, at {@link #sync} and
- * {@link #unmount}; the journal that would make each change durable on its own is a later issue.
+ * <p>Metadata lives in memory and reaches the device as checkpoints through the journal (see
+ * the package documentation): at {@link #sync}, {@link #unmount}, {@link #fsync} and
+ * {@link #fsyncdir} (which make everything before them durable), and when a write or fallocate short
+ * of space needs the blocks freed since the last checkpoint. Checkpoints take the lifecycle monitor,
+ * the namespace lock and every inode lock, so they are forced only from the entry points, where
+ * the caller holds none of them.
  */
 public final class ExtentFs implements Vfs, AutoCloseable {
     static final int BS = BlockIo.BLOCK_SIZE;
@@ -62,6 +67,18 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final FileMap fileMap;
     /** Blocks of the free-space chain as last written; guarded by the lifecycle monitor. */
     long[] freeChainBlocks = new long[0];
+    /** Contents of the free-space chain as last written, or null; guarded by the lifecycle monitor. */
+    byte[] freeChainData;
+    /**
+     * The sealed inode-table blocks as the last completed checkpoint wrote them, or null when not
+     * known (after mount, during a checkpoint, after a failed one); guarded by the lifecycle monitor.
+     */
+    byte[][] lastTable;
+    final Journal journal;
+    /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
+    long journalSeq;
+    /** When and whether to commit a checkpoint (fsync, space); counts metadata changes. */
+    final Checkpoints checkpoints;
     final Object lifecycle = new Object();
     private volatile boolean mounted = true;
     private volatile InodeInvalidation invalidation = (ino, off, len) -> { };
@@ -77,6 +94,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         this.fallocate = new Fallocate(this);
         this.xattrs = new Xattrs(this);
         this.fileMap = new FileMap(this);
+        this.journal = new Journal(io, sb);
+        this.checkpoints = new Checkpoints(this);
+        this.journalSeq = sb.journalSeq;
     }
 
     /** Formats {@code dev} with default options and mounts it. */
@@ -173,7 +193,8 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             synchronized (inode) {
                 m = inode.mapping;
                 if (m == null) {
-                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks), "ino " + inode.ino);
+                    m = cache.newAddressSpace(new FileAops(inode, io.device(), mapBlocks, this::metadataChanged),
+                            "ino " + inode.ino);
                     inode.mapping = m;
                 }
             }
@@ -237,7 +258,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             i.dataSem.writeLock().unlock();
         }
         for (long b : i.metaBlocks) {
-            alloc.free(b, 1);
+            alloc.freeDeferred(b, 1);
         }
         i.metaBlocks = new long[0];
         inodes.release(i);
@@ -252,37 +273,65 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public InodeAttr mknod(long dir, String name, int mode, long rdev, int uid, int gid) {
-        return ns.mknod(dir, name, mode, rdev, uid, gid);
+        try {
+            return ns.mknod(dir, name, mode, rdev, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr mkdir(long dir, String name, int mode, int uid, int gid) {
-        return ns.mkdir(dir, name, mode, uid, gid);
+        try {
+            return ns.mkdir(dir, name, mode, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr symlink(long dir, String name, String target, int uid, int gid) {
-        return ns.symlink(dir, name, target, uid, gid);
+        try {
+            return ns.symlink(dir, name, target, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public InodeAttr link(long ino, long newDir, String newName) {
-        return ns.link(ino, newDir, newName);
+        try {
+            return ns.link(ino, newDir, newName);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void unlink(long dir, String name) {
-        ns.unlink(dir, name);
+        try {
+            ns.unlink(dir, name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void rmdir(long dir, String name) {
-        ns.rmdir(dir, name);
+        try {
+            ns.rmdir(dir, name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void rename(long oldDir, String oldName, long newDir, String newName, int flags) {
-        ns.rename(oldDir, oldName, newDir, newName, flags);
+        try {
+            ns.rename(oldDir, oldName, newDir, newName, flags);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
@@ -305,6 +354,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (!i.isDir()) {
             throw new ErrnoException(Errno.ENOTDIR, "ino " + dir + " is not a directory");
         }
+        checkpoints.commit(datasync, "fsyncdir ino " + dir);
     }
 
     // ---- Vfs: attributes -----------------------------------------------------------------------
@@ -316,6 +366,19 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public InodeAttr setattr(long ino, SetAttr a, OpenFile file) {
+        boolean timesOnly = a.size() == null && a.mode() == null && a.uid() == null && a.gid() == null;
+        try {
+            return setattrImpl(ino, a);
+        } finally {
+            if (timesOnly) {
+                checkpoints.timesChanged();
+            } else {
+                metadataChanged();
+            }
+        }
+    }
+
+    private InodeAttr setattrImpl(long ino, SetAttr a) {
         Inode i = inode(ino);
         i.lock.lock();
         try {
@@ -375,8 +438,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public StatFs statfs() {
         checkMounted();
         long total = sb.blocksCount - sb.firstDataBlock;
-        long free = alloc.unpromisedBlocks();
-        long avail = alloc.availBlocks();
+        // Blocks freed since the last checkpoint count as free: an allocation that needs them
+        // forces a checkpoint (ext4 counts them free at once too).
+        long deferred = alloc.deferredBlocks();
+        long free = alloc.unpromisedBlocks() + deferred;
+        long avail = Math.max(0, alloc.freeBlocks() + deferred - alloc.reserve() - alloc.delayedBlocks());
         long fsid = 0;
         for (int k = 0; k < 8; k++) {
             fsid = (fsid << 8) | (sb.uuid[k] & 0xff);
@@ -395,6 +461,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             return openLocked(i, flags);
         } finally {
             i.lock.unlock();
+            if ((flags & OpenFlags.O_TRUNC) != 0) {
+                metadataChanged();
+            }
         }
     }
 
@@ -419,7 +488,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public OpenFile create(long dir, String name, int mode, int flags, int uid, int gid) {
-        return ns.create(dir, name, mode, flags, uid, gid);
+        try {
+            return ns.create(dir, name, mode, flags, uid, gid);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
@@ -439,6 +512,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         } finally {
             i.lock.unlock();
             ns.ns.readLock().unlock();
+            metadataChanged();
         }
     }
 
@@ -490,12 +564,24 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public int write(OpenFile f, long pos, long srcAddress, int len) {
-        return FileIo.write(this, checkWrite(f), pos, len, srcAddress, null);
+        OpenFileImpl of = checkWrite(f);
+        try {
+            return FileIo.write(this, of, pos, len, srcAddress, null, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpoints.forSpace("write ino " + of.ino());
+            return FileIo.write(this, of, pos, len, srcAddress, null, false);
+        }
     }
 
     @Override
     public int write(OpenFile f, long pos, ByteBuffer src) {
-        return FileIo.write(this, checkWrite(f), pos, src.remaining(), 0, src);
+        OpenFileImpl of = checkWrite(f);
+        try {
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, true);
+        } catch (FileIo.RetryAfterCheckpoint e) {
+            checkpoints.forSpace("write ino " + of.ino());
+            return FileIo.write(this, of, pos, src.remaining(), 0, src, false);
+        }
     }
 
     /** Writes from a byte array (tests and tools). */
@@ -512,14 +598,16 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     public void fsync(OpenFile f, boolean datasync) {
         OpenFileImpl of = (OpenFileImpl) f;
         Inode i = of.inode;
-        if (!i.isReg()) {
-            return;
+        if (i.isReg()) {
+            try {
+                mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
+            } catch (IOException e) {
+                throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
+            }
         }
-        try {
-            mappingOf(i).fsync(0, Long.MAX_VALUE, of.cursor);
-        } catch (IOException e) {
-            throw new ErrnoException(Errno.EIO, "fsync ino " + i.ino + ": " + e.getMessage(), e);
-        }
+        // The file's blocks, size and name reach the device only with the metadata: commit all of
+        // it; fdatasync leaves out a change of times alone, as Linux does.
+        checkpoints.commit(datasync, (datasync ? "fdatasync" : "fsync") + " ino " + i.ino);
     }
 
     // ---- Vfs: xattrs ---------------------------------------------------------------------------
@@ -536,19 +624,40 @@ public final class ExtentFs implements Vfs, AutoCloseable {
 
     @Override
     public void setxattr(long ino, String name, byte[] value, int flags) {
-        xattrs.set(inode(ino), name, value, flags);
+        try {
+            xattrs.set(inode(ino), name, value, flags);
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
     public void removexattr(long ino, String name) {
-        xattrs.remove(inode(ino), name);
+        try {
+            xattrs.remove(inode(ino), name);
+        } finally {
+            metadataChanged();
+        }
     }
 
     // ---- Vfs: fallocate and maps ---------------------------------------------------------------
 
     @Override
     public void fallocate(OpenFile f, int mode, long offset, long length) {
-        fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+        try {
+            try {
+                fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+            } catch (ErrnoException e) {
+                // Every mode that can run out of space checks it before changing anything: retrying is safe.
+                if (e.errno() != Errno.ENOSPC || !checkpoints.shouldRetryAlloc()) {
+                    throw e;
+                }
+                checkpoints.forSpace("fallocate ino " + f.ino());
+                fallocate.fallocate((OpenFileImpl) f, mode, offset, length);
+            }
+        } finally {
+            metadataChanged();
+        }
     }
 
     @Override
@@ -584,6 +693,11 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         } catch (IOException e) {
             throw eio("sync of " + io.device().name(), e);
         }
+    }
+
+    /** Counts a change of metadata, after it is made (see {@link Checkpoints}). */
+    void metadataChanged() {
+        checkpoints.metadataChanged();
     }
 
     /** Writes back the dirty pages of every file of this filesystem (not of others sharing the cache). */

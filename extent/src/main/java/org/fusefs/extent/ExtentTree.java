@@ -93,12 +93,17 @@ final class ExtentTree {
         return removed;
     }
 
-    /** Marks the mapped blocks of {@code [from, to)} unwritten or written; holes stay holes. */
-    void setState(long from, long to, boolean unwritten) {
+    /**
+     * Marks the mapped blocks of {@code [from, to)} unwritten or written; holes stay holes. Returns
+     * whether any block changed state.
+     */
+    boolean setState(long from, long to, boolean unwritten) {
+        boolean changed = false;
         for (Extent e : overlapping(from, to)) {
             if (e.unwritten() == unwritten) {
                 continue;
             }
+            changed = true;
             map.remove(e.lblk());
             blocks -= e.len();
             if (e.lblk() < from) {
@@ -116,6 +121,7 @@ final class ExtentTree {
         for (Extent e : overlapping(from, to)) {
             mergeAround(e.end());
         }
+        return changed;
     }
 
     /** Splits the extent straddling {@code at} so that an extent boundary lies at {@code at}. */

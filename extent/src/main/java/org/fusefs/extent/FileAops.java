@@ -32,11 +32,14 @@ final class FileAops implements AddressSpaceOperations {
     private final Inode inode;
     private final BlockDevice dev;
     private final MapBlocks mapBlocks;
+    /** Counts a metadata change (blocks allocated, extents converted) for fsync's "anything to commit". */
+    private final Runnable changed;
 
-    FileAops(Inode inode, BlockDevice dev, MapBlocks mapBlocks) {
+    FileAops(Inode inode, BlockDevice dev, MapBlocks mapBlocks, Runnable changed) {
         this.inode = inode;
         this.dev = dev;
         this.mapBlocks = mapBlocks;
+        this.changed = changed;
     }
 
     @Override
@@ -120,6 +123,7 @@ final class FileAops implements AddressSpaceOperations {
         long size = Math.max(inode.size, writeEnd);
         int n = pages.size();
         long[] pblk = new long[n];
+        boolean allocated = false;
         inode.dataSem.writeLock().lock();
         try {
             int i = 0;
@@ -140,7 +144,7 @@ final class FileAops implements AddressSpaceOperations {
                     }
                     long last = pages.get(j - 1).index() + 1;
                     try {
-                        mapBlocks.allocateHoles(inode, idx, last);
+                        allocated |= mapBlocks.allocateHoles(inode, idx, last) > 0;
                     } catch (NoSpaceException ex) {
                         throw new IOException("ino " + inode.ino + ": no space to write back pages " + idx + ".."
                                 + (last - 1), ex);
@@ -152,9 +156,13 @@ final class FileAops implements AddressSpaceOperations {
             }
         } finally {
             inode.dataSem.writeLock().unlock();
+            if (allocated) {
+                changed.run();
+            }
         }
         awaitAll(submitRuns(ReqOp.WRITE, pages, pblk, n));
         // The data is on the device: from now on the blocks may read as written.
+        boolean converted = false;
         inode.dataSem.writeLock().lock();
         try {
             int i = 0;
@@ -169,12 +177,15 @@ final class FileAops implements AddressSpaceOperations {
                 }
                 long from = pages.get(i).index();
                 long to = pages.get(j - 1).index() + 1;
-                inode.extents.setState(from, to, false);
+                converted |= inode.extents.setState(from, to, false);
                 inode.pending.remove(from, to);
                 i = j;
             }
         } finally {
             inode.dataSem.writeLock().unlock();
+            if (converted) {
+                changed.run();
+            }
         }
     }
 
@@ -197,12 +208,16 @@ final class FileAops implements AddressSpaceOperations {
         transfer(args, off, len, true);
         long first = off >> SHIFT;
         long end = (off + len) >> SHIFT;
+        boolean converted;
         inode.dataSem.writeLock().lock();
         try {
-            inode.extents.setState(first, end, false);
+            converted = inode.extents.setState(first, end, false);
             inode.pending.remove(first, end);
         } finally {
             inode.dataSem.writeLock().unlock();
+        }
+        if (converted) {
+            changed.run();
         }
         return len;
     }

@@ -49,7 +49,7 @@ final class FileIo {
             }
             int n = (int) Math.min(len, size - pos);
             if ((f.flags() & OpenFlags.O_NOATIME) == 0) {
-                touchAtime(i);
+                touchAtime(fs, i);
             }
             if (direct(f, pos, len)) {
                 return (int) directIO(fs, i, DioArgs.Rw.READ, pos, len, address, buf);
@@ -88,7 +88,7 @@ final class FileIo {
         try {
             long size = i.size;
             if (pos < size && len > 0 && (f.flags() & OpenFlags.O_NOATIME) == 0) {
-                touchAtime(i);
+                touchAtime(fs, i);
             }
             return fs.mappingOf(i).spliceRead(pos, len, size, segments, actor);
         } catch (IOException e) {
@@ -104,23 +104,46 @@ final class FileIo {
      * relatime, Linux's default: a read moves atime only when it is older than mtime or ctime or a
      * day old. Written without the inode lock: racing readers store nearly the same time.
      */
-    static void touchAtime(Inode i) {
+    static void touchAtime(ExtentFs fs, Inode i) {
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
+            fs.checkpoints.timesChanged();
         } else {
             long now = ExtentFs.now();
             if (now - a >= DAY_NS) {
                 i.atimeNs = now;
+                fs.checkpoints.timesChanged();
             }
         }
     }
 
-    static int write(ExtentFs fs, OpenFileImpl f, long pos, int len, long address, ByteBuffer buf) {
+    /**
+     * Thrown by {@link #write} before it changes anything, when the space it needs is short but
+     * blocks freed since the last checkpoint are waiting for one: the caller, holding no lock,
+     * commits a checkpoint and writes again ({@code ext4_should_retry_alloc}).
+     */
+    static final class RetryAfterCheckpoint extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RetryAfterCheckpoint() {
+            super("retry after checkpoint", null, false, false);
+        }
+    }
+
+    /**
+     * write(2). With {@code mayRetry}, space short while blocks wait for a checkpoint throws
+     * {@link RetryAfterCheckpoint} instead of writing short or failing with ENOSPC.
+     */
+    static int write(ExtentFs fs, OpenFileImpl f, long pos, int len, long address, ByteBuffer buf,
+            boolean mayRetry) {
         if (pos < 0 || len < 0) {
             throw new ErrnoException(Errno.EINVAL, "write at " + pos + " length " + len);
         }
         Inode i = f.inode;
+        // Until the write ends well, count it as a change of metadata (a failed write may have
+        // allocated, or grown the file part way).
+        boolean timesOnly = false;
         i.lock.lock();
         try {
             if ((f.flags() & OpenFlags.O_APPEND) != 0) {
@@ -139,6 +162,7 @@ final class FileIo {
             long end = (pos + len + (long) BS - 1) / BS;
             long oldSize = i.size;
             boolean direct = direct(f, pos, len);
+            boolean allocated = false;
             if (direct && i.mapping != null) {
                 // Delayed blocks in the range get their blocks from writeback before the direct write maps them.
                 fs.mappingOf(i).writeAndWait(pos, pos + len - 1);
@@ -146,9 +170,16 @@ final class FileIo {
             i.dataSem.writeLock().lock();
             try {
                 if (direct) {
-                    fs.mapBlocks.allocateHoles(i, first, end);
+                    if (mayRetry && MapBlocks.newBlocks(i, first, end) > fs.alloc.availBlocks()
+                            && fs.checkpoints.shouldRetryAlloc()) {
+                        throw new RetryAfterCheckpoint();
+                    }
+                    allocated = fs.mapBlocks.allocateHoles(i, first, end) > 0;
                 } else {
                     long fit = fs.mapBlocks.fittingEnd(i, first, end);
+                    if (fit < end && mayRetry && fs.checkpoints.shouldRetryAlloc()) {
+                        throw new RetryAfterCheckpoint();
+                    }
                     if (fit <= first) {
                         throw new NoSpaceException(fs.alloc.availBlocks() + " blocks available");
                     }
@@ -193,6 +224,9 @@ final class FileIo {
             }
             if (pos + n > i.size) {
                 i.size = pos + n;
+            } else {
+                // Within the file: blocks promised or allocated here are counted by writeback.
+                timesOnly = !direct || !allocated;
             }
             long t = ExtentFs.now();
             i.mtimeNs = t;
@@ -202,6 +236,11 @@ final class FileIo {
             throw ExtentFs.eio("write ino " + i.ino + " at " + pos, e);
         } finally {
             i.lock.unlock();
+            if (timesOnly) {
+                fs.checkpoints.timesChanged();
+            } else {
+                fs.metadataChanged();
+            }
         }
     }
 

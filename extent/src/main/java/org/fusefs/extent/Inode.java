@@ -62,6 +62,8 @@ final class Inode {
 
     /** Blocks of this inode's on-device metadata (tree blocks, chains) as last written; guarded by lock. */
     long[] metaBlocks = new long[0];
+    /** What the last checkpoint wrote in {@link #metaBlocks}, or null when not known; guarded by lock. */
+    MetadataWriter.Written written;
     /** Open file descriptions; guarded by lock. */
     int openCount;
     /** The page cache of a regular file, created on first use; guarded by lock. */

@@ -160,10 +160,13 @@ final class MapBlocks {
         }
     }
 
-    /** Returns the blocks of removed extents to the allocator. */
+    /**
+     * Returns the blocks of removed extents to the allocator, deferred: the image on the device may
+     * still map them until the next checkpoint commits, so they are not reused before.
+     */
     void free(List<Extent> removed) {
         for (Extent e : removed) {
-            alloc.free(e.pblk(), e.len());
+            alloc.freeDeferred(e.pblk(), e.len());
         }
     }
 }

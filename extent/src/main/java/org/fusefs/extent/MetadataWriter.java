@@ -3,32 +3,65 @@ package org.fusefs.extent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import org.fusefs.block.Bio;
-import org.fusefs.block.BlkIOException;
-import org.fusefs.block.BlkStatus;
-import org.fusefs.block.ReqOp;
+import java.util.logging.Logger;
 import org.fusefs.extent.alloc.NoSpaceException;
+import org.fusefs.pagecache.AddressSpace;
 
 /**
- * Writes the whole in-memory metadata to the device: every inode into the inode table, the extent
- * tree blocks, directory, xattr and symlink chains, the free-space chain, and the superblock last,
- * each block checksummed.
+ * Writes a checkpoint: the in-memory metadata (every inode into the inode table, the extent tree
+ * blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each block
+ * checksummed, as one journal transaction. Every inode is encoded; only blocks that differ from the
+ * last completed checkpoint's are written: inode-table blocks are compared with their last images,
+ * a chain or tree whose contents did not change keeps its blocks ({@link Written}), a changed one
+ * moves to new blocks. Mount records what it read (chains by their bytes, trees not), so the first
+ * checkpoint after it writes little; the one after a failed checkpoint writes all.
  *
- * <p>Each write allocates new blocks for the chains and trees after freeing those of the previous
- * write; without the journal (a later issue) a crash in the middle of this leaves an image that
- * mount rejects by its checksums. Called under the filesystem's lifecycle monitor; takes the
- * namespace lock exclusively, then every inode's lock in inode order, then dataSem of each in turn.
+ * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
+ * <ol>
+ *   <li>flush: the file data written back for this checkpoint, and the previous checkpoint's
+ *       in-place writes, are durable before the journal is overwritten;</li>
+ *   <li>the transaction (descriptors, images, commit) into the journal area; flush: committed;</li>
+ *   <li>the same blocks in place, not flushed: until the next checkpoint's first flush, a crash
+ *       is repaired by mount replaying this transaction;</li>
+ *   <li>the blocks this checkpoint stopped using (and those freed since the previous one) become
+ *       allocatable ({@link org.fusefs.extent.alloc.BlockAllocator#releaseDeferred}).</li>
+ * </ol>
+ * A clean unmount (and mkfs) then flushes and empties the journal, so that a clean image replays
+ * nothing. A block left out of the transaction holds the same bytes in place already (written by an
+ * earlier checkpoint, made durable by this one's first flush). New chain and tree blocks always
+ * come from blocks free in the previous image; the previous image's blocks are freed deferred, so
+ * the image on the device stays whole until the commit. When that is not possible (metadata does
+ * not fit in the free blocks without the deferred ones, or the transaction is bigger than the
+ * journal), the checkpoint is written in place without the journal, as before the journal existed,
+ * after emptying it; a crash in the middle of that leaves an image that mount may refuse. A log
+ * line says when this happens.
+ *
+ * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, then
+ * every inode's lock in inode order, then dataSem of each in turn.
  */
 final class MetadataWriter {
+    private static final Logger LOG = Logger.getLogger(MetadataWriter.class.getName());
+
     private final ExtentFs fs;
     private final Superblock sb;
     private final List<Long> blockNrs = new ArrayList<>();
     private final List<byte[]> images = new ArrayList<>();
+    /** Set when the deferred blocks had to be released before the commit: no journal this time. */
+    private boolean inPlace;
+    /**
+     * Whether the last checkpoint's record of what it wrote can be trusted (it completed): then
+     * unchanged blocks are neither written nor moved.
+     */
+    private final boolean reuse;
+    private final byte[][] lastTable;
 
     private MetadataWriter(ExtentFs fs) {
         this.fs = fs;
         this.sb = fs.sb;
+        this.lastTable = fs.lastTable;
+        this.reuse = lastTable != null;
     }
 
     static void write(ExtentFs fs, int state) throws IOException {
@@ -51,10 +84,16 @@ final class MetadataWriter {
                 locked.add(i);
             }
             for (Inode i : all) {
-                if (i.mapping != null && !i.freed) {
-                    i.mapping.writeAndWait(0, Long.MAX_VALUE);
+                AddressSpace m = i.mapping;
+                // A clean mapping has nothing to write or wait for (and asking costs a tree walk).
+                if (m != null && !i.freed && (m.nrDirty() > 0 || m.nrWriteback() > 0)) {
+                    m.writeAndWait(0, Long.MAX_VALUE);
                 }
             }
+            // Every change counted so far is in memory now and in this checkpoint.
+            long[] gens = fs.checkpoints.generations();
+            // Until this checkpoint completes, what is on the device is not known block by block.
+            fs.lastTable = null;
             long highest = 0;
             for (Inode i : fs.inodes.all()) {
                 highest = Math.max(highest, i.ino);
@@ -75,22 +114,48 @@ final class MetadataWriter {
                 }
             }
             writeFreeChain();
+            byte[][] last = lastTable;
             for (int k = 0; k < table.length; k++) {
                 MetaBlock.seal(sb.uuid, sb.itableStart + k, table[k]);
-                add(sb.itableStart + k, table[k]);
+                if (!reuse || k >= last.length || !Arrays.equals(table[k], last[k])) {
+                    add(sb.itableStart + k, table[k]);
+                }
             }
-            sb.freeBlocks = fs.alloc.freeBlocks();
+            // Deferred blocks are free in the image being written.
+            sb.freeBlocks = fs.alloc.freeBlocks() + fs.alloc.deferredBlocks();
             sb.freeInodes = fs.inodes.count() - fs.inodes.usedCount();
             sb.nextGeneration = fs.inodes.nextGeneration();
             sb.state = state;
+            long seq = fs.journalSeq + 1;
+            sb.journalSeq = seq;
+            add(0, sb.encode());
             long[] nrs = new long[blockNrs.size()];
             for (int k = 0; k < nrs.length; k++) {
                 nrs[k] = blockNrs.get(k);
             }
-            fs.io.writeAll(nrs, images);
-            flush();
-            fs.io.write(0, sb.encode());
-            flush();
+            if (!inPlace && !fs.journal.fits(nrs.length)) {
+                inPlace = true;
+                LOG.warning(() -> fs.io.device().name() + ": checkpoint of " + nrs.length
+                        + " blocks does not fit the journal of " + sb.journalBlocks
+                        + " blocks; writing it in place without the journal");
+            }
+            if (inPlace) {
+                writeInPlace(nrs);
+            } else {
+                fs.io.flush();
+                fs.journal.write(seq, nrs, images);
+                fs.io.flush();
+                fs.io.writeAll(nrs, images);
+                if (state == Superblock.STATE_CLEAN) {
+                    fs.io.flush();
+                    fs.journal.invalidate();
+                    fs.io.flush();
+                }
+            }
+            fs.journalSeq = seq;
+            fs.lastTable = table;
+            fs.alloc.releaseDeferred();
+            fs.checkpoints.checkpointed(gens);
         } finally {
             for (Inode i : locked) {
                 i.lock.unlock();
@@ -99,14 +164,20 @@ final class MetadataWriter {
         }
     }
 
-    private void flush() throws IOException {
-        try {
-            new Bio(ReqOp.FLUSH, 0, List.of(), 0, null).submitAndWait(fs.io.device());
-        } catch (BlkIOException e) {
-            if (e.status() != BlkStatus.NOTSUPP) {
-                throw e;
-            }
-        }
+    /**
+     * The checkpoint without the journal: empties the journal first (after making the previous
+     * checkpoint's in-place writes durable), so that mount cannot replay an older transaction
+     * over this image, then writes everything but the superblock, flushes, and the superblock.
+     */
+    private void writeInPlace(long[] nrs) throws IOException {
+        fs.io.flush();
+        fs.journal.invalidate();
+        fs.io.flush();
+        int last = nrs.length - 1; // the superblock, added last
+        fs.io.writeAll(Arrays.copyOf(nrs, last), images.subList(0, last));
+        fs.io.flush();
+        fs.io.write(0, images.get(last));
+        fs.io.flush();
     }
 
     private void add(long nr, byte[] img) {
@@ -129,7 +200,21 @@ final class MetadataWriter {
         try {
             pieces = fs.alloc.allocateAll(sb.firstDataBlock, count, Long.MAX_VALUE, true);
         } catch (NoSpaceException e) {
-            throw new IOException(fs.io.device().name() + ": no space left for metadata: " + e.getMessage(), e);
+            if (inPlace || fs.alloc.deferredBlocks() == 0) {
+                throw new IOException(fs.io.device().name() + ": no space left for metadata: " + e.getMessage(), e);
+            }
+            // Only the blocks the image on the device still uses are left: give up atomicity for
+            // this checkpoint rather than fail it.
+            inPlace = true;
+            LOG.warning(() -> fs.io.device().name() + ": metadata needs blocks freed since the last checkpoint; "
+                    + "writing this checkpoint in place without the journal");
+            fs.alloc.releaseDeferred();
+            try {
+                pieces = fs.alloc.allocateAll(sb.firstDataBlock, count, Long.MAX_VALUE, true);
+            } catch (NoSpaceException again) {
+                throw new IOException(fs.io.device().name() + ": no space left for metadata: " + again.getMessage(),
+                        again);
+            }
         }
         int k = 0;
         for (long[] p : pieces) {
@@ -141,74 +226,166 @@ final class MetadataWriter {
         return out;
     }
 
+    /**
+     * What the last checkpoint wrote for one inode outside the inode table: the bytes of each chain
+     * and the extents of the tree, with the blocks holding them. A checkpoint keeps the blocks of
+     * every structure whose contents did not change (they hold that image already) and writes only
+     * the others, to new blocks. Guarded by the lifecycle monitor and the inode's lock.
+     */
+    record Written(byte[] xattrs, long[] xattrBlocks, byte[] chain, long[] chainBlocks, List<Extent> extents,
+            long[] treeBlocks) {
+    }
+
     private void writeInode(Inode i, byte[][] table) throws IOException {
-        for (long b : i.metaBlocks) {
-            fs.alloc.free(b, 1);
+        Written old = reuse ? i.written : null;
+        if (old == null) {
+            // Which block holds what is not known (after mount, or a failed checkpoint): rewrite all.
+            for (long b : i.metaBlocks) {
+                fs.alloc.freeDeferred(b, 1);
+            }
+            old = new Written(null, new long[0], null, new long[0], null, new long[0]);
         }
         i.metaBlocks = new long[0];
+        i.written = null;
         List<Long> owned = new ArrayList<>();
         byte[] tb = table[(int) ((i.ino - 1) / Superblock.INODES_PER_BLOCK)];
         int off = Superblock.inodeSlot(i.ino) * Superblock.INODE_SIZE;
         ByteBuffer bb = MetaBlock.le(tb);
-        long xattrHead = 0;
-        long chainHead = 0;
-        if (!i.xattrs.isEmpty()) {
-            byte[] data = InodeFormat.encodeXattrs(i.xattrs);
-            long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
-            addAll(blocks, MetaChain.encode(MetaChain.XATTR, i.ino, data, blocks, sb.uuid));
-            xattrHead = blocks[0];
-        }
+        byte[] xattrs = i.xattrs.isEmpty() ? null : InodeFormat.encodeXattrs(i.xattrs);
+        long[] xattrBlocks = place(MetaChain.XATTR, i.ino, xattrs, old.xattrs(), old.xattrBlocks(), owned);
+        byte[] chain = null;
+        int magic = 0;
         if (i.isDir()) {
-            byte[] data = InodeFormat.encodeDir(i.dir);
-            long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
-            addAll(blocks, MetaChain.encode(MetaChain.DIR, i.ino, data, blocks, sb.uuid));
-            chainHead = blocks[0];
+            chain = InodeFormat.encodeDir(i.dir);
+            magic = MetaChain.DIR;
         } else if (i.isLnk()) {
             if (i.symlink.length <= InodeFormat.INLINE_SYMLINK) {
                 System.arraycopy(i.symlink, 0, tb, off + InodeFormat.I_BLOCK, i.symlink.length);
             } else {
-                long[] blocks = allocMeta(MetaChain.blocksFor(i.symlink.length), owned);
-                addAll(blocks, MetaChain.encode(MetaChain.SYMLINK, i.ino, i.symlink, blocks, sb.uuid));
-                chainHead = blocks[0];
+                chain = i.symlink;
+                magic = MetaChain.SYMLINK;
             }
-        } else if (i.isReg()) {
-            List<Extent> extents;
+        }
+        long[] chainBlocks = place(magic, i.ino, chain, old.chain(), old.chainBlocks(), owned);
+        List<Extent> extents = null;
+        long[] treeBlocks = new long[0];
+        if (i.isReg()) {
+            boolean same;
             i.dataSem.readLock().lock();
             try {
-                extents = new ArrayList<>(i.extents.all());
+                // Compared in place: most files did not change, and copying every map costs.
+                same = sameExtents(i.extents, old.extents());
+                extents = same ? old.extents() : new ArrayList<>(i.extents.all());
             } finally {
                 i.dataSem.readLock().unlock();
             }
-            long[] blocks = allocMeta(ExtentTreeFormat.blocksNeeded(extents.size()), owned);
-            addAll(blocks, ExtentTreeFormat.encode(extents, i.ino, blocks, sb.uuid, bb, off + InodeFormat.I_BLOCK));
+            if (same) {
+                // Same tree in the same blocks: only its root, in the inode, is needed again.
+                treeBlocks = old.treeBlocks();
+                ExtentTreeFormat.encode(extents, i.ino, treeBlocks, sb.uuid, bb, off + InodeFormat.I_BLOCK);
+                for (long b : treeBlocks) {
+                    owned.add(b);
+                }
+            } else {
+                freeAll(old.treeBlocks());
+                treeBlocks = allocMeta(ExtentTreeFormat.blocksNeeded(extents.size()), owned);
+                addAll(treeBlocks, ExtentTreeFormat.encode(extents, i.ino, treeBlocks, sb.uuid, bb,
+                        off + InodeFormat.I_BLOCK));
+            }
+        } else {
+            freeAll(old.treeBlocks());
         }
-        InodeFormat.encodeFields(bb, off, i, xattrHead, chainHead);
+        InodeFormat.encodeFields(bb, off, i, xattrBlocks.length > 0 ? xattrBlocks[0] : 0,
+                chainBlocks.length > 0 ? chainBlocks[0] : 0);
         long[] m = new long[owned.size()];
         for (int k = 0; k < m.length; k++) {
             m[k] = owned.get(k);
         }
         i.metaBlocks = m;
+        i.written = new Written(xattrs, xattrBlocks, chain, chainBlocks, extents, treeBlocks);
+    }
+
+    private static boolean sameExtents(ExtentTree tree, List<Extent> old) {
+        if (old == null || old.size() != tree.size()) {
+            return false;
+        }
+        int k = 0;
+        for (Extent e : tree.all()) {
+            if (!e.equals(old.get(k++))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The blocks of one chain holding {@code data} (none for {@code null}): the old ones when the
+     * contents are the same, else new ones, written, the old freed.
+     */
+    private long[] place(int magic, long ino, byte[] data, byte[] oldData, long[] oldBlocks, List<Long> owned)
+            throws IOException {
+        if (data != null && oldData != null && oldBlocks.length > 0 && Arrays.equals(data, oldData)) {
+            for (long b : oldBlocks) {
+                owned.add(b);
+            }
+            return oldBlocks;
+        }
+        freeAll(oldBlocks);
+        if (data == null) {
+            return new long[0];
+        }
+        long[] blocks = allocMeta(MetaChain.blocksFor(data.length), owned);
+        addAll(blocks, MetaChain.encode(magic, ino, data, blocks, sb.uuid));
+        return blocks;
+    }
+
+    private void freeAll(long[] blocks) {
+        for (long b : blocks) {
+            fs.alloc.freeDeferred(b, 1);
+        }
     }
 
     private void writeFreeChain() throws IOException {
-        for (long b : fs.freeChainBlocks) {
-            fs.alloc.free(b, 1);
+        // Nothing allocated or freed since the last checkpoint: the chain on the device is right.
+        byte[] now = encodeFree(fs.alloc.freeAndDeferredExtents());
+        if (reuse && fs.freeChainData != null && fs.freeChainBlocks.length > 0
+                && Arrays.equals(now, fs.freeChainData)) {
+            return;
         }
+        freeAll(fs.freeChainBlocks);
         fs.freeChainBlocks = new long[0];
-        // Taking blocks from the start of free extents never adds an extent, so the count only shrinks.
-        int n = fs.alloc.freeExtentCount();
+        fs.freeChainData = null;
+        // The map records free and deferred blocks merged; taking a chain block from a free extent
+        // next to a deferred one can split a merged extent, so allocate until the map fits.
         List<Long> owned = new ArrayList<>();
-        long[] blocks = allocMeta(MetaChain.blocksFor(8 + 16 * n), owned);
-        List<long[]> free = fs.alloc.freeExtents();
+        List<long[]> free;
+        while (true) {
+            free = fs.alloc.freeAndDeferredExtents();
+            int need = MetaChain.blocksFor(8 + 16 * free.size());
+            if (owned.size() >= need) {
+                break;
+            }
+            allocMeta(need - owned.size(), owned);
+        }
+        long[] blocks = new long[owned.size()];
+        for (int k = 0; k < blocks.length; k++) {
+            blocks[k] = owned.get(k);
+        }
+        byte[] data = encodeFree(free);
+        addAll(blocks, MetaChain.encode(MetaChain.FREE, 0, data, blocks, sb.uuid));
+        fs.freeChainBlocks = blocks;
+        fs.freeChainData = data;
+        sb.freeListHead = blocks[0];
+        sb.freeListBlocks = blocks.length;
+    }
+
+    private static byte[] encodeFree(List<long[]> free) {
         ByteBuffer data = ByteBuffer.allocate(8 + 16 * free.size());
         data.putLong(free.size());
         for (long[] f : free) {
             data.putLong(f[0]);
             data.putLong(f[1]);
         }
-        addAll(blocks, MetaChain.encode(MetaChain.FREE, 0, data.array(), blocks, sb.uuid));
-        fs.freeChainBlocks = blocks;
-        sb.freeListHead = blocks[0];
-        sb.freeListBlocks = blocks.length;
+        return data.array();
     }
 }

@@ -7,9 +7,9 @@ import org.fusefs.extent.alloc.BlockAllocator;
 import org.fusefs.uapi.FileMode;
 
 /**
- * Formats a device: superblock in block 0, the journal area after it (reserved for the journal of
- * a later issue; not written), the inode table (initialized lazily: only its first block now),
- * then the data area, all free but for the root directory's chain and the free-space map.
+ * Formats a device: superblock in block 0, the journal area after it (emptied), the inode table
+ * (initialized lazily: only its first block now), then the data area, all free but for the root
+ * directory's chain and the free-space map.
  */
 final class Mkfs {
     static final long MIN_BLOCKS = 64;
@@ -68,6 +68,8 @@ final class Mkfs {
         root.mtimeNs = t;
         root.ctimeNs = t;
         ExtentFs fs = new ExtentFs(io, null, sb, alloc, table);
+        // A journal left by an earlier filesystem on the device must not be replayed over this one.
+        fs.journal.invalidate();
         synchronized (fs.lifecycle) {
             MetadataWriter.write(fs, Superblock.STATE_CLEAN);
         }

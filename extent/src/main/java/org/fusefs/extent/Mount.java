@@ -10,7 +10,8 @@ import org.fusefs.pagecache.PageCache;
 import org.fusefs.uapi.FileMode;
 
 /**
- * Mounting: reads the superblock, the free-space chain, the inode table and every inode's tree
+ * Mounting: reads the superblock, replays the journal when it holds a committed checkpoint, reads
+ * the free-space chain, the inode table and every inode's tree
  * and chains, verifying each metadata block's checksum and header, then checks that every block
  * of the data area is either free or used exactly once (a small fsck). Any failure is a
  * {@link CorruptFsException} naming the device and the block.
@@ -66,15 +67,32 @@ final class Mount {
             throw new CorruptFsException(dev + ": block 0 (superblock): geometry does not fit the device ("
                     + sb.blocksCount + " blocks, device has " + devBlocks + ", data from " + sb.firstDataBlock + ")");
         }
+        if (sb.journalStart < 1 || sb.journalStart + sb.journalBlocks > sb.itableStart) {
+            throw new CorruptFsException(dev + ": block 0 (superblock): journal [" + sb.journalStart + ", +"
+                    + sb.journalBlocks + ") overlaps the inode table or the superblock");
+        }
+        // A checkpoint committed to the journal but maybe not all in place: write it in place before
+        // reading anything (its superblock included, so read that again).
+        if (new Journal(io, sb).recover() >= 0) {
+            io.read(0, b0);
+            Superblock replayed = Superblock.decode(dev, b0);
+            if (replayed.blocksCount != sb.blocksCount || replayed.journalStart != sb.journalStart
+                    || replayed.journalBlocks != sb.journalBlocks || replayed.itableStart != sb.itableStart) {
+                throw new CorruptFsException(dev + ": block 0 (superblock): geometry changed by journal replay");
+            }
+            sb = replayed;
+        }
         Reader r = new Reader(io, sb);
         BlockAllocator alloc = new BlockAllocator(sb.firstDataBlock, sb.blocksCount);
         List<Long> freeChain = new ArrayList<>();
         byte[] free = MetaChain.decode(r, MetaChain.FREE, 0, sb.freeListHead, "free-space map", freeChain);
         loadFree(r, alloc, free);
         InodeTable table = new InodeTable(sb.inodesCount, sb.nextGeneration);
+        byte[][] tableImages = new byte[(int) sb.itableUsed][];
         for (long k = 0; k < sb.itableUsed; k++) {
             long nr = sb.itableStart + k;
             byte[] tb = r.readMeta(nr, "block " + nr + " (inode table)");
+            tableImages[(int) k] = tb.clone();
             ByteBuffer bb = MetaBlock.le(tb);
             for (int s = 0; s < Superblock.INODES_PER_BLOCK; s++) {
                 long ino = k * Superblock.INODES_PER_BLOCK + s + 1;
@@ -91,6 +109,8 @@ final class Mount {
         }
         ExtentFs fs = new ExtentFs(io, cache, sb, alloc, table);
         fs.freeChainBlocks = toArray(freeChain);
+        fs.freeChainData = free;
+        fs.lastTable = tableImages;
         checkSpace(r, fs, freeChain);
         recoverOrphans(fs);
         alloc.setReserve(Mkfs.metadataReserve(sb.blocksCount));
@@ -150,34 +170,47 @@ final class Mount {
         if (i.size < 0 || i.size > Superblock.MAX_BYTES || i.nlink < 0) {
             throw r.corrupt(where, "bad size " + i.size + " or link count " + i.nlink);
         }
-        List<Long> meta = new ArrayList<>();
+        List<Long> xattrBlocks = new ArrayList<>();
+        List<Long> chainBlocks = new ArrayList<>();
+        List<Long> treeBlocks = new ArrayList<>();
+        byte[] xattrs = null;
+        byte[] chain = null;
         long xh = InodeFormat.xattrHead(bb, off);
         try {
             if (xh != 0) {
-                byte[] x = MetaChain.decode(r, MetaChain.XATTR, ino, xh, "xattrs of inode " + ino, meta);
-                InodeFormat.decodeXattrs(x, i.xattrs);
+                xattrs = MetaChain.decode(r, MetaChain.XATTR, ino, xh, "xattrs of inode " + ino, xattrBlocks);
+                InodeFormat.decodeXattrs(xattrs, i.xattrs);
             }
             long ch = InodeFormat.chainHead(bb, off);
             if (i.isDir()) {
-                byte[] d = MetaChain.decode(r, MetaChain.DIR, ino, ch, "directory inode " + ino, meta);
-                InodeFormat.decodeDir(d, i.dir);
+                chain = MetaChain.decode(r, MetaChain.DIR, ino, ch, "directory inode " + ino, chainBlocks);
+                InodeFormat.decodeDir(chain, i.dir);
             } else if (i.isLnk()) {
                 if (i.size <= InodeFormat.INLINE_SYMLINK) {
                     i.symlink = Arrays.copyOfRange(bb.array(), off + InodeFormat.I_BLOCK,
                             off + InodeFormat.I_BLOCK + (int) i.size);
                 } else {
-                    i.symlink = MetaChain.decode(r, MetaChain.SYMLINK, ino, ch, "symlink inode " + ino, meta);
+                    i.symlink = MetaChain.decode(r, MetaChain.SYMLINK, ino, ch, "symlink inode " + ino, chainBlocks);
+                    chain = i.symlink;
                 }
                 if (i.symlink.length != i.size || i.size == 0) {
                     throw r.corrupt(where, "symlink of " + i.symlink.length + " bytes, size " + i.size);
                 }
             } else if (i.isReg()) {
-                ExtentTreeFormat.decode(r, ino, bb, off + InodeFormat.I_BLOCK, i.extents, meta);
+                ExtentTreeFormat.decode(r, ino, bb, off + InodeFormat.I_BLOCK, i.extents, treeBlocks);
             }
         } catch (IllegalArgumentException | java.nio.BufferUnderflowException | IllegalStateException e) {
             throw r.corrupt(where, "malformed contents: " + e);
         }
+        List<Long> meta = new ArrayList<>(xattrBlocks);
+        meta.addAll(chainBlocks);
+        meta.addAll(treeBlocks);
         i.metaBlocks = toArray(meta);
+        // What is on the device, for the first checkpoint to keep what did not change. A chain's
+        // bytes are what it holds whatever their split; a tree is always rewritten (its split over
+        // blocks is not known to match what encoding would give), so no extents are recorded.
+        i.written = new MetadataWriter.Written(xattrs, toArray(xattrBlocks), chain, toArray(chainBlocks), null,
+                toArray(treeBlocks));
         return i;
     }
 

@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * The superblock in block 0: identity (magic, format version, features, UUID, label), geometry
  * (block size and count, the journal area, the inode table, the first data block) and the state
- * that changes at sync (free counts, the head of the free-space map, clean or mounted).
+ * that changes at each checkpoint (free counts, the head of the free-space map, clean or mounted,
+ * the journal sequence number).
  *
  * <p>Mirrors {@code struct ext4_super_block}. Little-endian, checksummed like every metadata block.
  */
@@ -49,6 +50,11 @@ final class Superblock {
     int state = STATE_CLEAN;
     long mkfsTimeNs;
     long mountCount;
+    /**
+     * Sequence number of the journal transaction that wrote this superblock (0 before the first):
+     * the next transaction takes a higher one, also after a remount.
+     */
+    long journalSeq;
     byte[] uuid = new byte[16];
     String label = "";
 
@@ -80,6 +86,7 @@ final class Superblock {
         System.arraycopy(uuid, 0, b, 160, 16);
         byte[] l = label.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(l, 0, b, 176, Math.min(l.length, 64));
+        bb.putLong(240, journalSeq);
         MetaBlock.seal(uuid, 0, b);
         return b;
     }
@@ -120,6 +127,7 @@ final class Superblock {
         sb.mkfsTimeNs = bb.getLong(128);
         sb.mountCount = bb.getLong(136);
         sb.itableUsed = bb.getLong(152);
+        sb.journalSeq = bb.getLong(240);
         int n = 0;
         while (n < 64 && b[176 + n] != 0) {
             n++;

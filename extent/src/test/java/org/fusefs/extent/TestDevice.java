@@ -1,6 +1,7 @@
 package org.fusefs.extent;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.fusefs.block.Bio;
 import org.fusefs.block.BioVec;
 import org.fusefs.block.BlkStatus;
@@ -10,6 +11,8 @@ import org.fusefs.block.BlockDevice;
 final class TestDevice implements BlockDevice {
     private static final int BS = 4096;
     private final ConcurrentHashMap<Long, byte[]> blocks = new ConcurrentHashMap<>();
+    /** Held shared by each write, exclusively by a snapshot: a snapshot is one instant. */
+    private final ReentrantReadWriteLock instant = new ReentrantReadWriteLock();
     private final long capacity;
     private final String name;
 
@@ -35,6 +38,21 @@ final class TestDevice implements BlockDevice {
             bio.complete(BlkStatus.IOERR, name + ": sector " + bio.sector() + " beyond capacity");
             return;
         }
+        boolean write = bio.op() == org.fusefs.block.ReqOp.WRITE;
+        if (write) {
+            instant.readLock().lock();
+        }
+        try {
+            transfer(bio, pos);
+        } finally {
+            if (write) {
+                instant.readLock().unlock();
+            }
+        }
+        bio.complete(BlkStatus.OK, null);
+    }
+
+    private void transfer(Bio bio, long pos) {
         switch (bio.op()) {
             case READ, WRITE -> {
                 for (BioVec v : bio.vecs()) {
@@ -62,14 +80,36 @@ final class TestDevice implements BlockDevice {
             default -> {
             }
         }
-        bio.complete(BlkStatus.OK, null);
     }
 
-    /** A copy of the stored image as it is now (blocks being written meanwhile may be torn). */
+    /**
+     * A copy of the stored image at one instant: every write completed before it, none begun after,
+     * as the device would hold them after a power cut then.
+     */
     TestDevice snapshot(String newName) {
         TestDevice t = new TestDevice(newName, capacity);
-        blocks.forEach((k, v) -> t.blocks.put(k, v.clone()));
+        instant.writeLock().lock();
+        try {
+            blocks.forEach((k, v) -> t.blocks.put(k, v.clone()));
+        } finally {
+            instant.writeLock().unlock();
+        }
         return t;
+    }
+
+    /** A copy of block {@code nr} as stored (null: never written, reads as zeros). */
+    byte[] block(long nr) {
+        byte[] b = blocks.get(nr);
+        return b == null ? null : b.clone();
+    }
+
+    /** Stores {@code b} (null: never written) as block {@code nr}, as a power cut undoing a write would. */
+    void restore(long nr, byte[] b) {
+        if (b == null) {
+            blocks.remove(nr);
+        } else {
+            blocks.put(nr, b.clone());
+        }
     }
 
     /** Flips one byte of the stored image (corruption tests). */

@@ -15,6 +15,11 @@ import java.util.TreeSet;
  * block after the previous extent of the same file), then takes the start of the largest free
  * extent, so that a file written sequentially ends in few, long extents.
  *
+ * <p>Blocks freed between two checkpoints are <em>deferred</em> ({@link #freeDeferred}): the image
+ * on the device may still use them, so they are not allocated, to metadata or to data, until the
+ * next checkpoint has committed and calls {@link #releaseDeferred} (jbd2 keeps freed blocks from
+ * reuse until the transaction that frees them commits, for the same reason).
+ *
  * <p>Locking: the allocator lock (this object's monitor) is the last lock in the filesystem's
  * order (inode lock, then page lock, then the inode's data semaphore, then this). Nothing is
  * called out of this class while it is held.
@@ -33,6 +38,13 @@ public final class BlockAllocator {
     private long reserve;
     /** Blocks promised to delayed allocations (written into the cache, allocated at writeback). */
     private long delalloc;
+    /**
+     * Blocks freed since the last checkpoint (jbd2's "freed but not yet committed" list): the
+     * on-device image may still use them, so nothing is allocated from them until the checkpoint
+     * that stops using them has committed; then {@link #releaseDeferred} frees them.
+     */
+    private final TreeMap<Long, Long> deferred = new TreeMap<>();
+    private long deferredCount;
 
     private final long first;
     private final long end;
@@ -179,6 +191,9 @@ public final class BlockAllocator {
 
     /** Returns blocks to the free map, merging with neighbours; freeing a free block is a bug. */
     public synchronized void free(long start, long len) {
+        if (overlaps(deferred, start, len)) {
+            throw new IllegalStateException("double free: [" + start + ", +" + len + ") is deferred");
+        }
         if (len <= 0 || start < first || start + len > end) {
             throw new IllegalArgumentException("free [" + start + ", +" + len + ") outside [" + first + ", " + end + ")");
         }
@@ -205,6 +220,89 @@ public final class BlockAllocator {
         }
         addFree(s, l);
         free += len;
+    }
+
+    /**
+     * Frees blocks that the last written image may still use: they join the free map only at
+     * {@link #releaseDeferred}, after the next checkpoint commits. Freeing a free or
+     * already deferred block is a bug.
+     */
+    public synchronized void freeDeferred(long start, long len) {
+        if (len <= 0 || start < first || start + len > end) {
+            throw new IllegalArgumentException("free [" + start + ", +" + len + ") outside [" + first + ", " + end
+                    + ")");
+        }
+        if (anyFree(start, len) || overlaps(deferred, start, len)) {
+            throw new IllegalStateException("double free: [" + start + ", +" + len + ") is already free or deferred");
+        }
+        long s = start;
+        long l = len;
+        Map.Entry<Long, Long> prev = deferred.floorEntry(start);
+        if (prev != null && prev.getKey() + prev.getValue() == start) {
+            deferred.remove(prev.getKey());
+            s = prev.getKey();
+            l += prev.getValue();
+        }
+        Long nextLen = deferred.get(start + len);
+        if (nextLen != null) {
+            deferred.remove(start + len);
+            l += nextLen;
+        }
+        deferred.put(s, l);
+        deferredCount += len;
+    }
+
+    /** Blocks freed since the last checkpoint, not yet allocatable. */
+    public synchronized long deferredBlocks() {
+        return deferredCount;
+    }
+
+    /** Moves every deferred block into the free map (the checkpoint that stopped using them committed). */
+    public synchronized void releaseDeferred() {
+        Map<Long, Long> all = new TreeMap<>(deferred);
+        deferred.clear();
+        deferredCount = 0;
+        for (Map.Entry<Long, Long> e : all.entrySet()) {
+            free(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * The free map as the next image records it: free and deferred extents merged, as {start, len}
+     * pairs in block order (both are free once that image has committed).
+     */
+    public synchronized List<long[]> freeAndDeferredExtents() {
+        List<long[]> out = new ArrayList<>(byStart.size() + deferred.size());
+        java.util.Iterator<Map.Entry<Long, Long>> a = byStart.entrySet().iterator();
+        java.util.Iterator<Map.Entry<Long, Long>> b = deferred.entrySet().iterator();
+        Map.Entry<Long, Long> x = a.hasNext() ? a.next() : null;
+        Map.Entry<Long, Long> y = b.hasNext() ? b.next() : null;
+        while (x != null || y != null) {
+            Map.Entry<Long, Long> e;
+            if (y == null || (x != null && x.getKey() < y.getKey())) {
+                e = x;
+                x = a.hasNext() ? a.next() : null;
+            } else {
+                e = y;
+                y = b.hasNext() ? b.next() : null;
+            }
+            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last[0] + last[1] == e.getKey()) {
+                last[1] += e.getValue();
+            } else {
+                out.add(new long[] {e.getKey(), e.getValue()});
+            }
+        }
+        return out;
+    }
+
+    private static boolean overlaps(TreeMap<Long, Long> m, long start, long len) {
+        Map.Entry<Long, Long> f = m.floorEntry(start);
+        if (f != null && f.getKey() + f.getValue() > start) {
+            return true;
+        }
+        Long n = m.higherKey(start);
+        return n != null && n < start + len;
     }
 
     /** Whether every block of {@code [start, start+len)} is free. */

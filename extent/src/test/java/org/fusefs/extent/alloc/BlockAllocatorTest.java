@@ -28,6 +28,36 @@ class BlockAllocatorTest {
     }
 
     @Test
+    void deferredBlocksWaitForTheCheckpoint() throws Exception {
+        BlockAllocator a = new BlockAllocator(0, 100);
+        a.free(0, 100);
+        long[] big = a.allocate(-1, 60, false);
+        assertEquals(0, big[0]);
+        // The freed 60 blocks would be the largest extent and the goal: deferred, neither is taken.
+        a.freeDeferred(0, 30);
+        a.freeDeferred(30, 30);
+        assertEquals(60, a.deferredBlocks());
+        assertEquals(40, a.freeBlocks());
+        assertFalse(a.anyFree(0, 60));
+        assertThrows(IllegalStateException.class, () -> a.freeDeferred(10, 1));
+        assertThrows(IllegalStateException.class, () -> a.free(59, 1));
+        assertThrows(IllegalStateException.class, () -> a.freeDeferred(60, 1));
+        long[] x = a.allocate(0, 10, false);
+        assertEquals(60, x[0], "allocation skips deferred blocks, even at its goal");
+        assertThrows(NoSpaceException.class, () -> a.allocateAll(-1, 31, 100, false));
+        // The image to be written records them free, merged with their free neighbours.
+        a.free(60, 10);
+        List<long[]> map = a.freeAndDeferredExtents();
+        assertEquals(1, map.size());
+        assertEquals(0, map.get(0)[0]);
+        assertEquals(100, map.get(0)[1]);
+        a.releaseDeferred();
+        assertEquals(0, a.deferredBlocks());
+        assertEquals(100, a.freeBlocks());
+        assertEquals(1, a.freeExtentCount());
+    }
+
+    @Test
     void allocateAllIsAllOrNothing() throws Exception {
         BlockAllocator a = new BlockAllocator(0, 100);
         a.free(0, 100);
