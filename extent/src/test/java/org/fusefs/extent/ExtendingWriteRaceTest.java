@@ -22,13 +22,14 @@ class ExtendingWriteRaceTest {
     @Test
     void pagesDirtiedPastTheOldSizeReachTheDevice() throws Exception {
         long seed = 41;
-        // 96 MiB of memory hold the RAM disk's 48 MiB and a page cache that must reclaim.
-        try (FsFixture fx = FsFixture.ram(128L << 20, 96L << 20)) {
+        // The RAM disk takes its pages from the same memory: room for all of it and the cache
+        // (blocks freed by an unlink wait for the next checkpoint, so each round uses new ones).
+        try (FsFixture fx = FsFixture.ram(128L << 20, 192L << 20)) {
             ExtentFs fs = fx.fs;
-            byte[] data = new byte[48 << 20];
+            byte[] data = new byte[24 << 20];
             new Random(seed).nextBytes(data);
             byte[] back = new byte[CHUNK];
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < 3; round++) {
                 OpenFile f = fs.create(Vfs.ROOT_INO, "f" + round, 0644,
                         OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
                 // A flusher writes back without the inode lock, as the background workers do,
