@@ -214,10 +214,13 @@ class RequestQueueTest {
     }
 
     private static void waitForState(Thread t, Thread.State want) throws InterruptedException {
+        // One read of the state per check: a waiting thread passes through BLOCKED when it is
+        // woken to take a monitor again (Thread.join inside close), so a second read can differ.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (t.getState() != want && System.nanoTime() < deadline) {
+        Thread.State seen;
+        while ((seen = t.getState()) != want && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertEquals(want, t.getState(), t.getName());
+        assertEquals(want, seen, t.getName());
     }
 }
