@@ -61,16 +61,10 @@ final class Filemap {
             } else if (page == null) {
                 as.ra.onMiss(index, (pos + total - 1) >>> Page.SHIFT, iSize);
             }
-            Page locked;
-            try {
-                locked = as.readLockedPage(index);
-            } catch (IOException e) {
-                // As filemap_read: a short count if anything was read, the error otherwise.
-                if (done > 0) {
-                    as.ra.recordRead((pos + done - 1) >>> Page.SHIFT);
-                    return done;
-                }
-                throw e;
+            Page locked = lockForRead(as, index, done);
+            if (locked == null) {
+                as.ra.recordRead((pos + done - 1) >>> Page.SHIFT);
+                return done;
             }
             try {
                 copyOut(locked, po, n, kind, addr + done, arr, off + done, buf);
@@ -103,14 +97,9 @@ final class Filemap {
                 if (as.tree.get(index) == null) {
                     as.ra.onMiss(index, (pos + total - 1) >>> Page.SHIFT, iSize);
                 }
-                Page locked;
-                try {
-                    locked = as.readLockedPage(index);
-                } catch (IOException e) {
-                    if (done > 0) {
-                        break;
-                    }
-                    throw e;
+                Page locked = lockForRead(as, index, done);
+                if (locked == null) {
+                    break;
                 }
                 sr.add(locked, po, n);
                 done += n;
@@ -122,6 +111,22 @@ final class Filemap {
             return done;
         } finally {
             sr.release(as.cache());
+        }
+    }
+
+    /**
+     * Page {@code index} locked and uptodate for a read that has {@code done} bytes so far. As
+     * filemap_read, a read error gives a short count when anything was read (null here) and
+     * the error otherwise.
+     */
+    private static Page lockForRead(AddressSpace as, long index, int done) throws IOException {
+        try {
+            return as.readLockedPage(index);
+        } catch (IOException e) {
+            if (done > 0) {
+                return null;
+            }
+            throw e;
         }
     }
 
