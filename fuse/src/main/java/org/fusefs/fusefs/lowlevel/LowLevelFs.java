@@ -82,6 +82,19 @@ final class LowLevelFs {
 
     // ---- helpers
 
+    /**
+     * The one {@code try} of every operation whose success is a bare 0: runs {@code call}, then
+     * replies 0, or the errno (EIO for a bug) when it throws.
+     */
+    private void replyOk(long req, String op, long ino, Runnable call) {
+        try {
+            call.run();
+            lib.fuse_reply_err(req, 0);
+        } catch (Throwable t) {
+            fail(req, op, ino, t);
+        }
+    }
+
     private void fail(long req, String op, long ino, Throwable t) {
         lib.fuse_reply_err(req, errno(op, ino, t));
     }
@@ -214,30 +227,15 @@ final class LowLevelFs {
     }
 
     void unlink(long req, long parent, long name) {
-        try {
-            vfs.unlink(parent, string(name));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "unlink", parent, t);
-        }
+        replyOk(req, "unlink", parent, () -> vfs.unlink(parent, string(name)));
     }
 
     void rmdir(long req, long parent, long name) {
-        try {
-            vfs.rmdir(parent, string(name));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "rmdir", parent, t);
-        }
+        replyOk(req, "rmdir", parent, () -> vfs.rmdir(parent, string(name)));
     }
 
     void rename(long req, long parent, long name, long newParent, long newName) {
-        try {
-            vfs.rename(parent, string(name), newParent, string(newName), 0);
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "rename", parent, t);
-        }
+        replyOk(req, "rename", parent, () -> vfs.rename(parent, string(name), newParent, string(newName), 0));
     }
 
     void readlink(long req, long ino) {
@@ -376,30 +374,15 @@ final class LowLevelFs {
     }
 
     void flush(long req, long ino, long fi) {
-        try {
-            ops.flush(fh(fi));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "flush", ino, t);
-        }
+        replyOk(req, "flush", ino, () -> ops.flush(fh(fi)));
     }
 
     void release(long req, long ino, long fi) {
-        try {
-            ops.release(fh(fi));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "release", ino, t);
-        }
+        replyOk(req, "release", ino, () -> ops.release(fh(fi)));
     }
 
     void fsync(long req, long ino, int datasync, long fi) {
-        try {
-            ops.fsync(fh(fi), datasync != 0);
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "fsync", ino, t);
-        }
+        replyOk(req, "fsync", ino, () -> ops.fsync(fh(fi), datasync != 0));
     }
 
     void fallocate(long req, long ino, int mode, long off, long len, long fi) {
@@ -509,21 +492,11 @@ final class LowLevelFs {
     }
 
     void releasedir(long req, long ino, long fi) {
-        try {
-            ops.releasedir(fh(fi));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "releasedir", ino, t);
-        }
+        replyOk(req, "releasedir", ino, () -> ops.releasedir(fh(fi)));
     }
 
     void fsyncdir(long req, long ino, int datasync, long fi) {
-        try {
-            vfs.fsyncdir(ino, datasync != 0);
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "fsyncdir", ino, t);
-        }
+        replyOk(req, "fsyncdir", ino, () -> vfs.fsyncdir(ino, datasync != 0));
     }
 
     // ---- extended attributes
@@ -577,11 +550,6 @@ final class LowLevelFs {
     }
 
     void removexattr(long req, long ino, long name) {
-        try {
-            vfs.removexattr(ino, string(name));
-            lib.fuse_reply_err(req, 0);
-        } catch (Throwable t) {
-            fail(req, "removexattr", ino, t);
-        }
+        replyOk(req, "removexattr", ino, () -> vfs.removexattr(ino, string(name)));
     }
 }
