@@ -59,6 +59,38 @@ final class NativeLayout {
     static final int FI_DIRECT_IO = 1;
     static final int FI_KEEP_CACHE = 2;
 
+    // struct fuse_entry_out, struct fuse_attr and struct fuse_open_out (linux/fuse.h, protocol
+    // 7.9 and later): the wire form of an open or create reply, written whole because libfuse
+    // 2.9's fuse_file_info has no bit for FOPEN_NOFLUSH
+    static final int ENTRY_OUT_SIZE = 128;
+    static final int EO_NODEID = 0;
+    static final int EO_GENERATION = 8;
+    static final int EO_ENTRY_VALID = 16;
+    static final int EO_ATTR_VALID = 24;
+    static final int EO_ENTRY_VALID_NSEC = 32;
+    static final int EO_ATTR_VALID_NSEC = 36;
+    static final int EO_ATTR = 40;
+    static final int FA_INO = 0;
+    static final int FA_SIZE = 8;
+    static final int FA_BLOCKS = 16;
+    static final int FA_ATIME = 24;
+    static final int FA_MTIME = 32;
+    static final int FA_CTIME = 40;
+    static final int FA_ATIMENSEC = 48;
+    static final int FA_MTIMENSEC = 52;
+    static final int FA_CTIMENSEC = 56;
+    static final int FA_MODE = 60;
+    static final int FA_NLINK = 64;
+    static final int FA_UID = 68;
+    static final int FA_GID = 72;
+    static final int FA_RDEV = 76;
+    static final int FA_BLKSIZE = 80;
+    static final int OPEN_OUT_SIZE = 16;
+    static final int OO_FH = 0;
+    static final int OO_OPEN_FLAGS = 8;
+    static final int FOPEN_KEEP_CACHE = 1 << 1;
+    static final int FOPEN_NOFLUSH = 1 << 5;
+
     // struct fuse_ctx
     static final int CTX_UID = 0;
     static final int CTX_GID = 4;
@@ -139,6 +171,41 @@ final class NativeLayout {
         writeStat(a, e + ENTRY_ATTR);
         IO.putDouble(e + ENTRY_ATTR_TIMEOUT, attrTimeout);
         IO.putDouble(e + ENTRY_ENTRY_TIMEOUT, entryTimeout);
+    }
+
+    /**
+     * Fills the {@code struct fuse_entry_out} at {@code e} (all {@link #ENTRY_OUT_SIZE} bytes) as
+     * libfuse's fill_entry would: a device number keeps its low 32 bits, as on the wire.
+     */
+    static void writeEntryOut(InodeAttr a, long e, long entryValidSeconds, long attrValidSeconds) {
+        IO.setMemory(e, ENTRY_OUT_SIZE, (byte) 0);
+        IO.putLong(e + EO_NODEID, a.ino());
+        IO.putLong(e + EO_GENERATION, a.generation());
+        IO.putLong(e + EO_ENTRY_VALID, entryValidSeconds);
+        IO.putLong(e + EO_ATTR_VALID, attrValidSeconds);
+        long fa = e + EO_ATTR;
+        IO.putLong(fa + FA_INO, a.ino());
+        IO.putLong(fa + FA_SIZE, a.size());
+        IO.putLong(fa + FA_BLOCKS, a.blocks());
+        IO.putLong(fa + FA_ATIME, Math.floorDiv(a.atimeNs(), NS));
+        IO.putLong(fa + FA_MTIME, Math.floorDiv(a.mtimeNs(), NS));
+        IO.putLong(fa + FA_CTIME, Math.floorDiv(a.ctimeNs(), NS));
+        IO.putInt(fa + FA_ATIMENSEC, (int) Math.floorMod(a.atimeNs(), NS));
+        IO.putInt(fa + FA_MTIMENSEC, (int) Math.floorMod(a.mtimeNs(), NS));
+        IO.putInt(fa + FA_CTIMENSEC, (int) Math.floorMod(a.ctimeNs(), NS));
+        IO.putInt(fa + FA_MODE, a.mode());
+        IO.putInt(fa + FA_NLINK, a.nlink());
+        IO.putInt(fa + FA_UID, a.uid());
+        IO.putInt(fa + FA_GID, a.gid());
+        IO.putInt(fa + FA_RDEV, (int) a.rdev());
+        IO.putInt(fa + FA_BLKSIZE, a.blksize());
+    }
+
+    /** Fills the {@code struct fuse_open_out} at {@code o}. */
+    static void writeOpenOut(long o, long fh, int openFlags) {
+        IO.putLong(o + OO_FH, fh);
+        IO.putInt(o + OO_OPEN_FLAGS, openFlags);
+        IO.putInt(o + OO_OPEN_FLAGS + 4, 0);
     }
 
     /** Fills the {@code struct statvfs} at {@code st}. */

@@ -97,9 +97,28 @@ class LowLevelFsTest {
     /** Creates {@code name} in {@code dir}, open read-write through {@code fi}; returns its inode. */
     private long create(long dir, String name, long fi) {
         fs.create(REQ, dir, cstr(name), FileMode.S_IFREG | 0644, fi);
-        RecordingLibFuse.Reply r = expect("create");
-        assertEquals(IO.getLong(fi + FI_FH), r.fh);
-        return r.ino;
+        RecordingLibFuse.Reply r = expect("buf");
+        assertEquals(ENTRY_OUT_SIZE + OPEN_OUT_SIZE, r.count, "fuse_entry_out then fuse_open_out");
+        ByteBuffer w = r.wire();
+        long ino = w.getLong(EO_NODEID);
+        assertNotEquals(0, ino);
+        assertTrue(FileMode.isReg(w.getInt(EO_ATTR + FA_MODE)), Integer.toOctalString(w.getInt(EO_ATTR + FA_MODE)));
+        assertEquals(LowLevelFs.CACHE_SECONDS, w.getLong(EO_ENTRY_VALID));
+        assertEquals(LowLevelFs.CACHE_SECONDS, w.getLong(EO_ATTR_VALID));
+        assertEquals(LowLevelFs.FILE_OPEN_FLAGS, w.getInt(ENTRY_OUT_SIZE + OO_OPEN_FLAGS));
+        // The kernel sends the handle back with every later request on the file.
+        IO.putLong(fi + FI_FH, w.getLong(ENTRY_OUT_SIZE + OO_FH));
+        return ino;
+    }
+
+    /** Opens {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
+    private void open(long ino, long fi) {
+        fs.open(REQ, ino, fi);
+        RecordingLibFuse.Reply r = expect("buf");
+        assertEquals(OPEN_OUT_SIZE, r.count, "fuse_open_out");
+        assertEquals(LowLevelFs.FILE_OPEN_FLAGS, r.wire().getInt(OO_OPEN_FLAGS),
+                "KEEP_CACHE | NOFLUSH: cached pages survive the open, close sends no FLUSH");
+        IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
     }
 
     @Test
@@ -169,8 +188,8 @@ class LowLevelFsTest {
         lib.openResult = -Errno.ENOENT.code();
         long ino = create(Vfs.ROOT_INO, "f", fi(OpenFlags.O_RDWR));
         assertEquals(0, files.openCount(), "create");
-        fs.open(REQ, ino, fi(OpenFlags.O_RDONLY));
-        expect("open");
+        assertEquals(0, fs.lookups().of(ino), "the kernel never received the entry: no FORGET will come");
+        open(ino, fi(OpenFlags.O_RDONLY));
         assertEquals(0, files.openCount(), "open");
         fs.opendir(REQ, Vfs.ROOT_INO, fi(OpenFlags.O_RDONLY));
         expect("open");

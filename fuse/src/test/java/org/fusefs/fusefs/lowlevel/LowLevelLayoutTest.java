@@ -64,6 +64,18 @@ class LowLevelLayoutTest {
                 OFF(fuse_args, argc); OFF(fuse_args, argv); OFF(fuse_args, allocated);
                 P("fuse_buf", sizeof(struct fuse_buf));
                 OFF(fuse_buf, flags); OFF(fuse_buf, mem); OFF(fuse_buf, fd); OFF(fuse_buf, pos);
+                P("fuse_entry_out", sizeof(struct fuse_entry_out));
+                OFF(fuse_entry_out, nodeid); OFF(fuse_entry_out, generation); OFF(fuse_entry_out, entry_valid);
+                OFF(fuse_entry_out, attr_valid); OFF(fuse_entry_out, entry_valid_nsec);
+                OFF(fuse_entry_out, attr_valid_nsec); OFF(fuse_entry_out, attr);
+                P("fuse_attr", sizeof(struct fuse_attr));
+                OFF(fuse_attr, ino); OFF(fuse_attr, size); OFF(fuse_attr, blocks); OFF(fuse_attr, atime);
+                OFF(fuse_attr, mtime); OFF(fuse_attr, ctime); OFF(fuse_attr, atimensec); OFF(fuse_attr, mtimensec);
+                OFF(fuse_attr, ctimensec); OFF(fuse_attr, mode); OFF(fuse_attr, nlink); OFF(fuse_attr, uid);
+                OFF(fuse_attr, gid); OFF(fuse_attr, rdev); OFF(fuse_attr, blksize);
+                P("fuse_open_out", sizeof(struct fuse_open_out));
+                OFF(fuse_open_out, fh); OFF(fuse_open_out, open_flags);
+                P("FOPEN_KEEP_CACHE", FOPEN_KEEP_CACHE); P("FOPEN_NOFLUSH", FOPEN_NOFLUSH);
                 OFF(fuse_dirent, ino); OFF(fuse_dirent, off); OFF(fuse_dirent, namelen); OFF(fuse_dirent, type);
                 OFF(fuse_dirent, name);
                 P("SET_ATTR_MODE", FUSE_SET_ATTR_MODE); P("SET_ATTR_UID", FUSE_SET_ATTR_UID);
@@ -150,6 +162,39 @@ class LowLevelLayoutTest {
         check("statvfs.f_fsid", NativeLayout.F_FSID);
         check("statvfs.f_flag", NativeLayout.F_FLAG);
         check("statvfs.f_namemax", NativeLayout.F_NAMEMAX);
+    }
+
+    @Test
+    void kernelReplyStructs_match() {
+        check("fuse_entry_out", NativeLayout.ENTRY_OUT_SIZE);
+        check("fuse_entry_out.nodeid", NativeLayout.EO_NODEID);
+        check("fuse_entry_out.generation", NativeLayout.EO_GENERATION);
+        check("fuse_entry_out.entry_valid", NativeLayout.EO_ENTRY_VALID);
+        check("fuse_entry_out.attr_valid", NativeLayout.EO_ATTR_VALID);
+        check("fuse_entry_out.entry_valid_nsec", NativeLayout.EO_ENTRY_VALID_NSEC);
+        check("fuse_entry_out.attr_valid_nsec", NativeLayout.EO_ATTR_VALID_NSEC);
+        check("fuse_entry_out.attr", NativeLayout.EO_ATTR);
+        check("fuse_attr", NativeLayout.ENTRY_OUT_SIZE - NativeLayout.EO_ATTR);
+        check("fuse_attr.ino", NativeLayout.FA_INO);
+        check("fuse_attr.size", NativeLayout.FA_SIZE);
+        check("fuse_attr.blocks", NativeLayout.FA_BLOCKS);
+        check("fuse_attr.atime", NativeLayout.FA_ATIME);
+        check("fuse_attr.mtime", NativeLayout.FA_MTIME);
+        check("fuse_attr.ctime", NativeLayout.FA_CTIME);
+        check("fuse_attr.atimensec", NativeLayout.FA_ATIMENSEC);
+        check("fuse_attr.mtimensec", NativeLayout.FA_MTIMENSEC);
+        check("fuse_attr.ctimensec", NativeLayout.FA_CTIMENSEC);
+        check("fuse_attr.mode", NativeLayout.FA_MODE);
+        check("fuse_attr.nlink", NativeLayout.FA_NLINK);
+        check("fuse_attr.uid", NativeLayout.FA_UID);
+        check("fuse_attr.gid", NativeLayout.FA_GID);
+        check("fuse_attr.rdev", NativeLayout.FA_RDEV);
+        check("fuse_attr.blksize", NativeLayout.FA_BLKSIZE);
+        check("fuse_open_out", NativeLayout.OPEN_OUT_SIZE);
+        check("fuse_open_out.fh", NativeLayout.OO_FH);
+        check("fuse_open_out.open_flags", NativeLayout.OO_OPEN_FLAGS);
+        check("FOPEN_KEEP_CACHE", NativeLayout.FOPEN_KEEP_CACHE);
+        check("FOPEN_NOFLUSH", NativeLayout.FOPEN_NOFLUSH);
     }
 
     @Test

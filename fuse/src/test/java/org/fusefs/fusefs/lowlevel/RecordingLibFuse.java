@@ -30,6 +30,11 @@ final class RecordingLibFuse implements LibFuseLowLevel {
         long size;
         byte[] data;
 
+        /** The reply's bytes read as the little-endian wire structs of the kernel. */
+        java.nio.ByteBuffer wire() {
+            return java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+
         Reply(String kind) {
             this.kind = kind;
         }
@@ -43,7 +48,10 @@ final class RecordingLibFuse implements LibFuseLowLevel {
     final List<Reply> replies = new ArrayList<>();
     /** {ino, offset, length, number of replies sent before it}. */
     final List<long[]> invalidations = new ArrayList<>();
-    /** What fuse_reply_open and fuse_reply_create return: -ENOENT when the opener was interrupted. */
+    /**
+     * What fuse_reply_open, fuse_reply_create and fuse_reply_buf return: -ENOENT when the opener
+     * was interrupted.
+     */
     int openResult;
     private final ByteBuffer ctx = ByteBuffer.allocateDirect(16);
     private final long ctxAddress = IO.getDirectBufferAddress(ctx);
@@ -144,7 +152,7 @@ final class RecordingLibFuse implements LibFuseLowLevel {
         Reply r = add("buf");
         r.count = size;
         r.data = bytes(buf, size);
-        return 0;
+        return openResult;
     }
 
     /** Recorded as a "buf" reply holding the iovecs' bytes in order; {@code size} is the iovec count. */

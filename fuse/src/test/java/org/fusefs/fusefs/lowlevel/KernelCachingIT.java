@@ -1,0 +1,127 @@
+package org.fusefs.fusefs.lowlevel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Through a real mount, what the kernel keeps so that requests never reach the daemon: a close
+ * sends no FLUSH, names and attributes stay valid past libfuse's one-second default, and a file
+ * opened again is read from the kernel's pages. Each case counts the daemon's requests, and each
+ * checks that what the cache answers is still right after the change it must not hide.
+ */
+class KernelCachingIT {
+    @RegisterExtension
+    static final TestMount FS = new TestMount("fusefs-caching-it", 128L << 20, 32L << 20);
+
+    private static long requests() {
+        for (String line : FS.mount().daemonFigures().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 2 && f[0].equals("requests")) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        throw new AssertionError("no request count in " + FS.mount().daemonFigures());
+    }
+
+    /**
+     * The request count once it stopped moving: RELEASE and FORGET are sent in the background
+     * after the system call returned.
+     */
+    private static long settledRequests() throws InterruptedException {
+        long n = requests();
+        for (int quiet = 0; quiet < 5; ) {
+            Thread.sleep(20);
+            long m = requests();
+            quiet = m == n ? quiet + 1 : 0;
+            n = m;
+        }
+        return n;
+    }
+
+    @Test
+    void closeSendsNoFlush() throws Exception {
+        Path f = FS.mp().resolve("flush");
+        Files.writeString(f, "x");
+        long before = settledRequests();
+        for (int i = 0; i < 100; i++) {
+            try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                assertTrue(c.isOpen());
+            }
+        }
+        long asked = settledRequests() - before;
+        // OPEN and RELEASE each time; a FLUSH per close would make it 300.
+        assertTrue(asked <= 210, "100 opens and closes took " + asked + " requests");
+    }
+
+    @Test
+    void namesAndAttributesStayValidPastOneSecond() throws Exception {
+        Path d = Files.createDirectories(FS.mp().resolve("names"));
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(d.resolve("f" + i), "file " + i);
+        }
+        for (int i = 0; i < 50; i++) {
+            Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class);
+        }
+        Thread.sleep(1_500);
+        long before = settledRequests();
+        for (int i = 0; i < 50; i++) {
+            assertEquals(("file " + i).length(), Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class).size());
+        }
+        assertEquals(0, settledRequests() - before, "stat of 50 known names after 1.5 s");
+
+        // What the kernel cached must follow every change made through it.
+        Files.writeString(d.resolve("f0"), "longer than before");
+        assertEquals("longer than before".length(), Files.size(d.resolve("f0")));
+        Files.move(d.resolve("f1"), d.resolve("g1"));
+        assertTrue(Files.notExists(d.resolve("f1")));
+        assertEquals("file 1", Files.readString(d.resolve("g1")));
+        Files.delete(d.resolve("f2"));
+        assertTrue(Files.notExists(d.resolve("f2")));
+        Files.createLink(d.resolve("h3"), d.resolve("f3"));
+        assertEquals(2, (int) Files.getAttribute(d.resolve("f3"), "unix:nlink"));
+        Files.delete(d.resolve("h3"));
+        assertEquals(1, (int) Files.getAttribute(d.resolve("f3"), "unix:nlink"));
+        Files.setPosixFilePermissions(d.resolve("f4"), java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        assertEquals("r--------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d.resolve("f4"))));
+        try (FileChannel c = FileChannel.open(d.resolve("f5"), StandardOpenOption.WRITE)) {
+            c.truncate(2);
+        }
+        assertEquals("fi", Files.readString(d.resolve("f5")));
+    }
+
+    @Test
+    void aFileOpenedAgainIsReadFromTheKernelsPages() throws Exception {
+        Path f = FS.mp().resolve("keep");
+        byte[] data = new byte[1 << 20];
+        new Random(7).nextBytes(data);
+        Files.write(f, data);
+        assertArrayEquals(data, Files.readAllBytes(f));
+        long before = settledRequests();
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(data, Files.readAllBytes(f));
+        }
+        long asked = settledRequests() - before;
+        // OPEN and RELEASE each time; reading the MiB again would add at least 8 READs per open.
+        assertTrue(asked <= 8, "3 reads of a cached 1 MiB file took " + asked + " requests");
+
+        // A write through another descriptor is seen by the next open, not hidden by the cache.
+        try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            c.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 4096);
+        }
+        data[4096] = 1;
+        data[4097] = 2;
+        data[4098] = 3;
+        assertArrayEquals(data, Files.readAllBytes(f));
+    }
+}
