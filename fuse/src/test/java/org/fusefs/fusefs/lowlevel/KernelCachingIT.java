@@ -16,8 +16,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Through a real mount, what the kernel keeps so that requests never reach the daemon: a close
- * sends no FLUSH, names and attributes stay valid past libfuse's one-second default, and a file
- * opened again is read from the kernel's pages. Each case counts the daemon's requests, and each
+ * sends no FLUSH, names and attributes stay valid past libfuse's one-second default, a file
+ * opened again is read from the kernel's pages, and an unchanged directory is listed again from
+ * the kernel's copy. Each case counts the daemon's requests, and each
  * checks that what the cache answers is still right after the change it must not hide.
  */
 class KernelCachingIT {
@@ -123,5 +124,47 @@ class KernelCachingIT {
         data[4097] = 2;
         data[4098] = 3;
         assertArrayEquals(data, Files.readAllBytes(f));
+    }
+
+    private static java.util.Set<String> list(Path d) throws java.io.IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void anUnchangedDirectoryIsListedFromTheKernelsCopy() throws Exception {
+        Path d = Files.createDirectories(FS.mp().resolve("listing"));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String n = "entry-with-a-longish-name-" + i;
+            Files.createFile(d.resolve(n));
+            names.add(n);
+        }
+        assertEquals(names, list(d));
+        long before = settledRequests();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(names, list(d));
+        }
+        long asked = settledRequests() - before;
+        // OPENDIR and RELEASEDIR each time; reading 1,000 entries again takes several READDIRs.
+        assertTrue(asked <= 8, "3 listings of an unchanged 1,000-entry directory took " + asked + " requests");
+
+        // Every change through the mount shows in the next listing.
+        Files.createFile(d.resolve("new"));
+        names.add("new");
+        assertEquals(names, list(d));
+        Files.delete(d.resolve("entry-with-a-longish-name-0"));
+        names.remove("entry-with-a-longish-name-0");
+        assertEquals(names, list(d));
+        Files.move(d.resolve("entry-with-a-longish-name-1"), d.resolve("moved"));
+        names.remove("entry-with-a-longish-name-1");
+        names.add("moved");
+        assertEquals(names, list(d));
+        Path other = Files.createDirectories(FS.mp().resolve("listing-other"));
+        Files.move(d.resolve("moved"), other.resolve("moved"));
+        names.remove("moved");
+        assertEquals(names, list(d));
+        assertEquals(java.util.Set.of("moved"), list(other));
     }
 }

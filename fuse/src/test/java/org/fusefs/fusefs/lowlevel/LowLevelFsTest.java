@@ -121,6 +121,16 @@ class LowLevelFsTest {
         IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
     }
 
+    /** Opens directory {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
+    private void opendir(long ino, long fi) {
+        fs.opendir(REQ, ino, fi);
+        RecordingLibFuse.Reply r = expect("buf");
+        assertEquals(OPEN_OUT_SIZE, r.count, "fuse_open_out");
+        assertEquals(LowLevelFs.DIR_OPEN_FLAGS, r.wire().getInt(OO_OPEN_FLAGS),
+                "KEEP_CACHE | CACHE_DIR: the kernel keeps listings across opendirs");
+        IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
+    }
+
     @Test
     void errno_isTheFilesystemsForErrnoException_andEioForAnythingElse() {
         for (Errno e : Errno.values()) {
@@ -191,8 +201,7 @@ class LowLevelFsTest {
         assertEquals(0, fs.lookups().of(ino), "the kernel never received the entry: no FORGET will come");
         open(ino, fi(OpenFlags.O_RDONLY));
         assertEquals(0, files.openCount(), "open");
-        fs.opendir(REQ, Vfs.ROOT_INO, fi(OpenFlags.O_RDONLY));
-        expect("open");
+        opendir(Vfs.ROOT_INO, fi(OpenFlags.O_RDONLY));
         assertEquals(0, files.openCount(), "opendir");
     }
 
@@ -203,8 +212,7 @@ class LowLevelFsTest {
         fs.mknod(REQ, d, cstr("x"), FileMode.S_IFREG | 0644, 0);
         expect("entry");
         long fi = fi(OpenFlags.O_RDONLY);
-        fs.opendir(REQ, d, fi);
-        expect("open");
+        opendir(d, fi);
         fs.readdir(REQ, d, 4096, 0, fi);
         assertEquals(List.of(".", "..", "x"), RecordingLibFuse.direntNames(expect("buf").data));
         fs.releasedir(REQ, d, fi);
