@@ -25,42 +25,17 @@ class KernelCachingIT {
     @RegisterExtension
     static final TestMount FS = new TestMount("fusefs-caching-it", 128L << 20, 32L << 20);
 
-    private static long requests() {
-        for (String line : FS.mount().daemonFigures().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2 && f[0].equals("requests")) {
-                return Long.parseLong(f[1]);
-            }
-        }
-        throw new AssertionError("no request count in " + FS.mount().daemonFigures());
-    }
-
-    /**
-     * The request count once it stopped moving: RELEASE and FORGET are sent in the background
-     * after the system call returned.
-     */
-    private static long settledRequests() throws InterruptedException {
-        long n = requests();
-        for (int quiet = 0; quiet < 5; ) {
-            Thread.sleep(20);
-            long m = requests();
-            quiet = m == n ? quiet + 1 : 0;
-            n = m;
-        }
-        return n;
-    }
-
     @Test
     void closeSendsNoFlush() throws Exception {
         Path f = FS.mp().resolve("flush");
         Files.writeString(f, "x");
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 100; i++) {
             try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
                 assertTrue(c.isOpen());
             }
         }
-        long asked = settledRequests() - before;
+        long asked = FS.settledRequests() - before;
         // OPEN and RELEASE each time; a FLUSH per close would make it 300.
         assertTrue(asked <= 210, "100 opens and closes took " + asked + " requests");
     }
@@ -75,11 +50,11 @@ class KernelCachingIT {
             Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class);
         }
         Thread.sleep(1_500);
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 50; i++) {
             assertEquals(("file " + i).length(), Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class).size());
         }
-        assertEquals(0, settledRequests() - before, "stat of 50 known names after 1.5 s");
+        assertEquals(0, FS.settledRequests() - before, "stat of 50 known names after 1.5 s");
 
         // What the kernel cached must follow every change made through it.
         Files.writeString(d.resolve("f0"), "longer than before");
@@ -108,11 +83,11 @@ class KernelCachingIT {
         new Random(7).nextBytes(data);
         Files.write(f, data);
         assertArrayEquals(data, Files.readAllBytes(f));
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(data, Files.readAllBytes(f));
         }
-        long asked = settledRequests() - before;
+        long asked = FS.settledRequests() - before;
         // OPEN and RELEASE each time; reading the MiB again would add at least 8 READs per open.
         assertTrue(asked <= 8, "3 reads of a cached 1 MiB file took " + asked + " requests");
 
@@ -142,11 +117,11 @@ class KernelCachingIT {
             names.add(n);
         }
         assertEquals(names, list(d));
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 3; i++) {
             assertEquals(names, list(d));
         }
-        long asked = settledRequests() - before;
+        long asked = FS.settledRequests() - before;
         // OPENDIR and RELEASEDIR each time; reading 1,000 entries again takes several READDIRs.
         assertTrue(asked <= 8, "3 listings of an unchanged 1,000-entry directory took " + asked + " requests");
 

@@ -114,20 +114,21 @@ class LowLevelFsTest {
     /** Opens {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
     private void open(long ino, long fi) {
         fs.open(REQ, ino, fi);
-        RecordingLibFuse.Reply r = expect("buf");
-        assertEquals(OPEN_OUT_SIZE, r.count, "fuse_open_out");
-        assertEquals(LowLevelFs.FILE_OPEN_FLAGS, r.wire().getInt(OO_OPEN_FLAGS),
-                "KEEP_CACHE | NOFLUSH: cached pages survive the open, close sends no FLUSH");
-        IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
+        expectOpenReply(fi, LowLevelFs.FILE_OPEN_FLAGS, "KEEP_CACHE | NOFLUSH: cached pages survive the open, close sends no FLUSH");
     }
 
     /** Opens directory {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
     private void opendir(long ino, long fi) {
         fs.opendir(REQ, ino, fi);
+        expectOpenReply(fi, LowLevelFs.DIR_OPEN_FLAGS, "KEEP_CACHE | CACHE_DIR: the kernel keeps listings across opendirs");
+    }
+
+    /** An open reply written whole (fuse_open_out) with {@code flags}; its handle goes into {@code fi}. */
+    private void expectOpenReply(long fi, int flags, String why) {
         RecordingLibFuse.Reply r = expect("buf");
         assertEquals(OPEN_OUT_SIZE, r.count, "fuse_open_out");
-        assertEquals(LowLevelFs.DIR_OPEN_FLAGS, r.wire().getInt(OO_OPEN_FLAGS),
-                "KEEP_CACHE | CACHE_DIR: the kernel keeps listings across opendirs");
+        assertEquals(flags, r.wire().getInt(OO_OPEN_FLAGS), why);
+        // The kernel sends the handle back with every later request on the file.
         IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
     }
 
