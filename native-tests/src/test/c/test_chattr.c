@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -228,6 +229,53 @@ static void test_immutable_file(void)
 		success();
 }
 
+/*
+ * An unprivileged append to a set-id append-only file: the kernel must clear the set-id bits
+ * first (file_remove_privs), which append-only forbids, so the write fails and the bits stay.
+ * The descriptor is opened by root and inherited, so the test directory need not be reachable.
+ */
+static void test_setid_append_only(void)
+{
+	start_test("append-only set-id file: an unprivileged append fails with EPERM and the set-id bits stay");
+	snprintf(path_a, sizeof(path_a), "%s/setid", dir);
+	if (make(path_a, "a") == -1)
+		return;
+	if (chmod(path_a, 06777) == -1) {
+		PERROR("chmod 06777");
+		unlink(path_a);
+		return;
+	}
+	int e = change_flags(path_a, FS_APPEND_FL, 1);
+	int fd = open(path_a, O_WRONLY | O_APPEND);
+	if (e != 0 || fd == -1) {
+		fail("chattr +a / open O_APPEND: %s", strerror(e ? e : errno));
+	} else {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+				_exit(100);
+			_exit(write(fd, "b", 1) == 1 ? 0 : errno);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		struct stat st;
+		stat(path_a, &st);
+		int got = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (got == 100)
+			fail("could not drop privileges to uid 65534");
+		else if (got != EPERM)
+			fail("unprivileged append: expected %s, got %s", errno_name(EPERM), errno_name(got));
+		else if ((st.st_mode & 07777) != 06777)
+			fail("mode after the refused append: expected 6777, got %o", st.st_mode & 07777);
+		else if (content_is(path_a, "a") == 0)
+			success();
+	}
+	if (fd != -1)
+		close(fd);
+	change_flags(path_a, FS_APPEND_FL, 0);
+	unlink(path_a);
+}
+
 static void test_directories(void)
 {
 	start_test("append-only directory takes new entries but loses none; immutable directory takes none");
@@ -283,6 +331,7 @@ int main(int argc, char **argv)
 	test_flags_roundtrip();
 	test_append_only_file();
 	test_immutable_file();
+	test_setid_append_only();
 	test_directories();
 	return fst_finish("test_chattr");
 }

@@ -113,7 +113,9 @@ public final class InodeFlags {
 
     /**
      * notify_change and do_truncate: an immutable inode changes no attribute; an append-only one
-     * keeps its size, mode, owner and explicit times, but may be touched (both times "now").
+     * keeps its size, mode, owner and explicit times, but may be touched (both times "now"). Its
+     * set-id bits stay too: the kernel's file_remove_privs before an unprivileged append is a
+     * mode change like any other, and fails, so the append fails with EPERM, as on ext4.
      */
     static void checkSetattr(Inode i, SetAttr a) {
         int f = i.flags;
@@ -129,6 +131,7 @@ public final class InodeFlags {
             throw eperm(i, "setattr other than touch");
         }
     }
+
 
     /** may_delete: neither the entry's inode nor its directory may be append-only or immutable. */
     static void checkDelete(Inode dir, Inode victim) {

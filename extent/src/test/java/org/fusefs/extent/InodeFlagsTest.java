@@ -94,6 +94,12 @@ class InodeFlagsTest {
             // A bad mode is refused as such first (row 3 before row 5).
             assertErrno(Errno.EOPNOTSUPP, () -> fs.fallocate(app, FallocFlag.PUNCH_HOLE, 0, 4096));
             fs.setattr(a, new SetAttr(null, null, null, null, SetAttr.NOW, SetAttr.NOW), null); // touch
+            // The kernel's kill-suid before an unprivileged append is refused too (ext4: the append fails).
+            fs.setflags(a, 0);
+            fs.setattr(a, SetAttr.mode(06755), null);
+            fs.setflags(a, FS_APPEND_FL);
+            assertErrno(Errno.EPERM, () -> fs.setattr(a, SetAttr.mode(0755), null));
+            assertEquals(06755, fs.getattr(a).mode() & 07777);
             fs.release(app);
             fs.setflags(a, 0);
             fs.setattr(a, SetAttr.size(4), null);
