@@ -54,6 +54,8 @@ abstract class PerCpuPagesFields extends PerCpuPagesPad {
     final int[] counts = new int[PAD + Zone.NR_TYPES + PAD]; // guarded by locked, offset PAD
     /** Pages handed out from this slot and not yet freed, per type (may go negative per slot). */
     final long[] allocated = new long[PAD / 2 + Zone.NR_TYPES + PAD / 2]; // guarded by locked, offset PAD / 2
+    /** Frames on their way from one list to the zone, so that the zone can sort and merge them. */
+    final int[] scratch; // guarded by locked
     @SuppressWarnings("unused") // accessed through LOCKED
     int locked;
     @SuppressWarnings("unused") // written under locked, read through COUNT by figures
@@ -65,6 +67,7 @@ abstract class PerCpuPagesFields extends PerCpuPagesPad {
         for (int t = 0; t < Zone.NR_TYPES; t++) {
             lists[t] = new int[PAD + high + batch + 1 + PAD];
         }
+        this.scratch = new int[high + batch + 1];
     }
 
     void lock() {
