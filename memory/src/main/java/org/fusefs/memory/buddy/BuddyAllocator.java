@@ -270,8 +270,9 @@ public final class BuddyAllocator {
      * Drops one reference to each of {@code pages[0..n)}, in order, as {@link #freePages(Page)}
      * does, and frees the blocks whose count reaches zero together: per window of
      * {@value #FREE_WINDOW} pages, the per-CPU slot lock is taken once for all order-0 frames
-     * and the zone lock at most once, for the frames beyond the slot's high mark and for the
-     * blocks above order 0. Mirrors {@code release_pages()} / {@code free_unref_folios()}.
+     * and the zone lock at most once, for the frames beyond the slot's high mark (which go to
+     * the buddy lists directly, merged as runs) and for the blocks above order 0. Mirrors
+     * {@code release_pages()} / {@code free_unref_folios()}.
      *
      * <p>A page may appear more than once (each entry drops one reference). A bad page (see
      * {@link #freePages(Page)}) does not stop the batch: it is left as it was, the other pages
@@ -341,6 +342,11 @@ public final class BuddyAllocator {
             pcp.lock();
         }
         try {
+            // Frames past the slot's high mark go straight to the zone, together and in batch
+            // order, so that neighbours freed together merge at once; the slot keeps its hot
+            // frames instead of pushing frames through it only to drain them again.
+            int[] direct = pcp != null ? pcp.scratch : null;
+            int nDirect = 0;
             for (long m = toPcp; m != 0; m &= m - 1) {
                 Page page = pages[from + Long.numberOfTrailingZeros(m)];
                 int pfn = (int) page.pfn();
@@ -354,14 +360,19 @@ public final class BuddyAllocator {
                     zone.offlineLocked(pfn);
                     continue;
                 }
-                pcp.push(zone.listType(pfn), pfn);
-                if (pcp.total() >= pcp.high) {
-                    if (!zoneLocked) {
-                        zone.lock.lock(); // nests inside the per-CPU lock; kept for the window
-                        zoneLocked = true;
-                    }
-                    freePcpBulkZoneLocked(pcp, pcp.batch);
+                if (pcp.total() < pcp.high) {
+                    pcp.push(zone.listType(pfn), pfn);
+                } else {
+                    direct[nDirect++] = pfn;
                 }
+            }
+            if (nDirect > 0 || toZone != 0) {
+                if (!zoneLocked) {
+                    zone.lock.lock(); // nests inside the per-CPU lock
+                    zoneLocked = true;
+                }
+                // A frame poisoned since the check above carries the flag now: the zone looks.
+                zone.freeFramesLocked(direct, nDirect, nrHwPoisoned > 0);
             }
             if (toZone != 0) {
                 if (!zoneLocked) {
