@@ -288,7 +288,9 @@ public final class BuddyAllocator {
      *     another memory; checked before anything changes
      */
     public void freePages(Page[] pages, int n) {
-        Objects.checkFromIndexSize(0, n, pages.length);
+        if (n < 0 || n > pages.length) {
+            throw new IllegalArgumentException("batch of " + n + " pages outside an array of " + pages.length);
+        }
         for (int i = 0; i < n; i++) {
             checkOwned(pages[i]);
         }
