@@ -1,0 +1,170 @@
+package org.fusefs.memory.buddy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.kenai.jffi.MemoryIO;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import org.fusefs.memory.MemoryConfig;
+import org.fusefs.memory.PhysicalMemory;
+import org.fusefs.memory.page.Page;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One thread frees in batches ({@link PhysicalMemory#freePages(Page[], int)}) while another frees
+ * one page at a time, both allocating blocks of mixed orders and types meanwhile, and a drainer
+ * empties the per-CPU lists. Some blocks carry a second reference that is handed to the other
+ * thread, so the last reference of a block is dropped by either path, racing with the other.
+ * Every frame is stamped with its holder and pfn and checked before each drop, so a frame handed
+ * out twice is caught. Afterwards every frame is free, merged into the largest blocks, and the
+ * counters agree.
+ */
+class BulkFreeConcurrencyTest {
+    static final int STEPS = 30_000;
+    static final MemoryIO IO = MemoryIO.getInstance();
+
+    /** A block whose head may have a second holder; stamped by its allocating thread. */
+    record Held(Page page, long stamp) {
+    }
+
+    @Test
+    void bulkAndSingleFreesRaceWithAllocationsAndEverythingComesBack() throws Exception {
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(32L << 20).build())) {
+            long total = m.totalPages();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            // Second references handed over: to the bulk thread [0], to the single thread [1].
+            List<ConcurrentLinkedQueue<Held>> handoff = List.of(new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>());
+            CyclicBarrier start = new CyclicBarrier(3);
+            // Both workers reach it before the final frees, so that no handoff is left behind;
+            // a failing worker breaks it so that the other does not wait for ever.
+            CyclicBarrier done = new CyclicBarrier(2);
+            Thread[] threads = new Thread[2];
+            for (int t = 0; t < 2; t++) {
+                boolean bulk = t == 0;
+                long seed = 500 + t;
+                int id = t + 1;
+                ConcurrentLinkedQueue<Held> mine = handoff.get(t);
+                ConcurrentLinkedQueue<Held> theirs = handoff.get(1 - t);
+                threads[t] = new Thread(() -> {
+                    int step = 0;
+                    try {
+                        start.await();
+                        Random rnd = new Random(seed);
+                        List<Held> held = new ArrayList<>();
+                        Page[] batch = new Page[150];
+                        for (step = 0; step < STEPS; step++) {
+                            Held h;
+                            while ((h = mine.poll()) != null) {
+                                held.add(h);
+                            }
+                            if (!held.isEmpty() && (rnd.nextInt(100) < 48 || held.size() > 500)) {
+                                if (bulk) {
+                                    int n = Math.min(held.size(), 1 + rnd.nextInt(batch.length));
+                                    for (int i = 0; i < n; i++) {
+                                        Held x = held.remove(rnd.nextInt(held.size()));
+                                        check(x);
+                                        batch[i] = x.page();
+                                    }
+                                    m.freePages(batch, n);
+                                    java.util.Arrays.fill(batch, 0, n, null);
+                                } else {
+                                    Held x = held.remove(rnd.nextInt(held.size()));
+                                    check(x);
+                                    m.freePages(x.page());
+                                }
+                            } else {
+                                int order = rnd.nextInt(8) == 0 ? rnd.nextInt(5) : 0;
+                                Page p = m.allocPages(order, MigrateType.values()[rnd.nextInt(3)]);
+                                if (p != null) {
+                                    Held x = new Held(p, (long) id << 48 | p.pfn() << 8 | (step & 0xff));
+                                    stamp(x);
+                                    held.add(x);
+                                    if (rnd.nextInt(10) == 0) {
+                                        p.get();
+                                        theirs.add(x);
+                                    }
+                                }
+                            }
+                        }
+                        done.await();
+                        Held h;
+                        while ((h = mine.poll()) != null) {
+                            held.add(h);
+                        }
+                        int n = 0;
+                        for (Held x : held) {
+                            check(x);
+                            if (!bulk) {
+                                m.freePages(x.page());
+                                continue;
+                            }
+                            batch[n++] = x.page();
+                            if (n == batch.length) {
+                                m.freePages(batch, n);
+                                n = 0;
+                            }
+                        }
+                        if (bulk) {
+                            m.freePages(batch, n);
+                        }
+                    } catch (Throwable e) {
+                        done.reset();
+                        errors.add(new AssertionError((bulk ? "bulk" : "single") + " thread seed " + seed + " step " + step, e));
+                    }
+                }, bulk ? "bulk-free" : "single-free");
+                threads[t].start();
+            }
+            Thread drainer = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    m.drainAllPages();
+                    Thread.yield();
+                }
+            }, "drainer");
+            drainer.start();
+            start.await();
+            for (Thread th : threads) {
+                th.join();
+            }
+            drainer.interrupt();
+            drainer.join();
+            if (!errors.isEmpty()) {
+                AssertionError e = new AssertionError(errors.size() + " thread(s) failed");
+                errors.forEach(e::addSuppressed);
+                throw e;
+            }
+            m.drainAllPages();
+            assertEquals(total, m.nrFreePages());
+            assertEquals(total, m.allocator().checkInvariants());
+            assertArrayEquals(new long[MigrateType.values().length], m.allocator().allocatedPerType());
+            long maxBlocks = 0;
+            for (long c : m.allocator().zone().freeBlocks()[Zone.MAX_ORDER]) {
+                maxBlocks += c;
+            }
+            assertEquals(total >> Zone.MAX_ORDER, maxBlocks, m.buddyinfo());
+        }
+    }
+
+    /** Writes the stamp into the first and last word of every frame of the block. */
+    static void stamp(Held h) {
+        Page p = h.page();
+        long bytes = (long) Page.SIZE << p.order();
+        IO.putLong(p.address(), h.stamp());
+        IO.putLong(p.address() + bytes - 8, h.stamp());
+    }
+
+    static void check(Held h) {
+        Page p = h.page();
+        long bytes = (long) Page.SIZE << p.order();
+        long first = IO.getLong(p.address());
+        long last = IO.getLong(p.address() + bytes - 8);
+        assertTrue(first == h.stamp() && last == h.stamp(),
+                "block " + p + " stamped " + Long.toHexString(h.stamp()) + " holds " + Long.toHexString(first)
+                        + " / " + Long.toHexString(last) + ": handed out twice");
+        assertTrue(p.refcount() > 0, "held block with no reference: " + p);
+    }
+}
