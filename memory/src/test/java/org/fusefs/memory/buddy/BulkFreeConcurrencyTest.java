@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import org.fusefs.memory.MemoryConfig;
 import org.fusefs.memory.PhysicalMemory;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * counters agree.
  */
 class BulkFreeConcurrencyTest {
-    static final int STEPS = 30_000;
+    static final int STEPS = 60_000;
     static final MemoryIO IO = MemoryIO.getInstance();
 
     /** A block whose head may have a second holder; stamped by its allocating thread. */
@@ -40,9 +41,9 @@ class BulkFreeConcurrencyTest {
             // Second references handed over: to the bulk thread [0], to the single thread [1].
             List<ConcurrentLinkedQueue<Held>> handoff = List.of(new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>());
             CyclicBarrier start = new CyclicBarrier(3);
-            // Both workers reach it before the final frees, so that no handoff is left behind;
-            // a failing worker breaks it so that the other does not wait for ever.
-            CyclicBarrier done = new CyclicBarrier(2);
+            // Both workers count down before the final frees, so that no handoff is left behind;
+            // a failing worker counts down too, so that the other does not wait for ever.
+            CountDownLatch done = new CountDownLatch(2);
             Thread[] threads = new Thread[2];
             for (int t = 0; t < 2; t++) {
                 boolean bulk = t == 0;
@@ -52,6 +53,7 @@ class BulkFreeConcurrencyTest {
                 ConcurrentLinkedQueue<Held> theirs = handoff.get(1 - t);
                 threads[t] = new Thread(() -> {
                     int step = 0;
+                    boolean counted = false;
                     try {
                         start.await();
                         Random rnd = new Random(seed);
@@ -91,6 +93,8 @@ class BulkFreeConcurrencyTest {
                                 }
                             }
                         }
+                        counted = true;
+                        done.countDown();
                         done.await();
                         Held h;
                         while ((h = mine.poll()) != null) {
@@ -113,7 +117,9 @@ class BulkFreeConcurrencyTest {
                             m.freePages(batch, n);
                         }
                     } catch (Throwable e) {
-                        done.reset();
+                        if (!counted) {
+                            done.countDown();
+                        }
                         errors.add(new AssertionError((bulk ? "bulk" : "single") + " thread seed " + seed + " step " + step, e));
                     }
                 }, bulk ? "bulk-free" : "single-free");
