@@ -27,9 +27,12 @@ import org.fusefs.memory.page.PageFlag;
  * {@link IllegalStateException} "bad page: ..." and nothing changes. A poisoned page never
  * returns to the free lists.
  *
- * <p>Longer than our usual class (about 550 lines) because the fast paths, the slow path, the
- * free path and the hooks memory failure needs all share the same two-lock protocol with the
- * per-CPU lists; split apart, each piece would have to re-explain it.
+ * <p>Freeing a batch ({@link #freePages(Page[], int)}) applies the same checks page by page and
+ * takes the per-CPU and zone locks once per window of {@value #FREE_WINDOW} pages.
+ *
+ * <p>Longer than our usual class (about 720 lines) because the fast paths, the slow path, the
+ * single and batch free paths and the hooks memory failure needs all share the same two-lock
+ * protocol with the per-CPU lists; split apart, each piece would have to re-explain it.
  */
 public final class BuddyAllocator {
     /** Passes of active freeing, each asking for twice as much as the one before (as reclaim priority). */

@@ -20,7 +20,7 @@ import org.fusefs.memory.page.PageFlag;
  * other way. {@link #meta} of a frame owned by a caller (an allocated head, a per-CPU frame) is
  * stable while it is owned, which is why the free path may read it without the lock.
  *
- * <p>About 550 lines, most of them the list primitives and the consistency check that tests use;
+ * <p>About 590 lines, most of them the list primitives and the consistency check that tests use;
  * they work on the same private arrays and would leak them if split out.
  */
 public final class Zone {
