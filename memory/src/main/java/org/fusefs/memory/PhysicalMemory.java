@@ -128,6 +128,7 @@ public final class PhysicalMemory implements AutoCloseable {
      * @throws IllegalStateException "bad page: ..." after the batch, if any page was bad
      * @throws IllegalArgumentException if {@code n} is outside the array or a page belongs to
      *     another memory; nothing changes then
+     * @throws NullPointerException if an entry below {@code n} is null; nothing changes then
      */
     public void freePages(Page[] pages, int n) {
         allocator.freePages(pages, n);

@@ -289,6 +289,7 @@ public final class BuddyAllocator {
      *
      * @throws IllegalArgumentException if {@code n} is outside the array or a page belongs to
      *     another memory; checked before anything changes
+     * @throws NullPointerException if an entry below {@code n} is null; checked likewise
      */
     public void freePages(Page[] pages, int n) {
         if (n < 0 || n > pages.length) {

@@ -314,6 +314,8 @@ class BulkFreeTest {
             assertEquals(1, b.refcount());
             assertEquals(1, foreign.refcount());
             assertEquals(free, m.nrFreePages());
+            assertThrows(NullPointerException.class, () -> m.freePages(new Page[] {a, null, b}, 3));
+            assertEquals(1, a.refcount());
             m.freePages(batch, 0);
             assertEquals(free, m.nrFreePages());
             m.freePages(batch, 1);
