@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.kenai.jffi.MemoryIO;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.fusefs.memory.MemoryConfig;
+import org.fusefs.memory.MfResult;
 import org.fusefs.memory.PhysicalMemory;
 import org.fusefs.memory.page.Page;
 import org.junit.jupiter.api.Test;
@@ -152,6 +156,89 @@ class BulkFreeConcurrencyTest {
                 maxBlocks += c;
             }
             assertEquals(total >> Zone.MAX_ORDER, maxBlocks, m.buddyinfo());
+        }
+    }
+
+    /**
+     * Frames poisoned while one thread frees in batches and another one page at a time: every
+     * poisoned frame ends out of use (whether it was free, on a per-CPU list, in a batch being
+     * freed or still held), the lists stay consistent, and no poisoned frame is handed out again.
+     */
+    @Test
+    void poisonRacingWithBulkFreesTakesEveryPoisonedFrameOutOfUse() throws Exception {
+        try (PhysicalMemory m = PhysicalMemory.create(MemoryConfig.builder().bytes(8L << 20).build())) {
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread[] workers = new Thread[2];
+            for (int t = 0; t < 2; t++) {
+                boolean bulk = t == 0;
+                long seed = 700 + t;
+                workers[t] = new Thread(() -> {
+                    Random rnd = new Random(seed);
+                    List<Page> held = new ArrayList<>();
+                    Page[] batch = new Page[100];
+                    int step = 0;
+                    try {
+                        while (!stop.get()) {
+                            step++;
+                            if (!held.isEmpty() && rnd.nextInt(100) < 48) {
+                                if (bulk) {
+                                    int n = Math.min(held.size(), 1 + rnd.nextInt(batch.length));
+                                    for (int i = 0; i < n; i++) {
+                                        batch[i] = held.remove(held.size() - 1);
+                                    }
+                                    m.freePages(batch, n);
+                                } else {
+                                    m.freePages(held.remove(rnd.nextInt(held.size())));
+                                }
+                            } else {
+                                Page p = m.allocPages(rnd.nextInt(6) == 0 ? rnd.nextInt(4) : 0, MigrateType.MOVABLE);
+                                if (p != null) {
+                                    held.add(p);
+                                }
+                            }
+                        }
+                        if (bulk) {
+                            m.freePages(held.toArray(new Page[0]), held.size());
+                        } else {
+                            held.forEach(m::freePages);
+                        }
+                    } catch (Throwable e) {
+                        errors.add(new AssertionError((bulk ? "bulk" : "single") + " worker seed " + seed + " step " + step, e));
+                    }
+                }, bulk ? "bulk-free" : "single-free");
+                workers[t].start();
+            }
+            long seed = 99;
+            Random rnd = new Random(seed);
+            Set<Long> poisoned = new HashSet<>();
+            for (int i = 0; i < 200; i++) {
+                long pfn = rnd.nextInt((int) m.totalPages());
+                MfResult r = m.poison(pfn);
+                assertEquals(poisoned.add(pfn) ? r : MfResult.IGNORED, r, "seed " + seed + " step " + i + " pfn " + pfn);
+                Thread.sleep(0, 100_000);
+            }
+            stop.set(true);
+            for (Thread w : workers) {
+                w.join();
+            }
+            if (!errors.isEmpty()) {
+                AssertionError e = new AssertionError(errors.size() + " worker(s) failed");
+                errors.forEach(e::addSuppressed);
+                throw e;
+            }
+            m.drainAllPages();
+            assertEquals(m.totalPages() - poisoned.size(), m.nrFreePages(), "poison seed " + seed);
+            assertEquals(poisoned.size(), m.allocator().zone().nrOffline(), "poison seed " + seed);
+            assertEquals(m.nrFreePages(), m.allocator().checkInvariants());
+            List<Page> all = new ArrayList<>();
+            Page p;
+            while ((p = m.allocPage(MigrateType.MOVABLE)) != null) {
+                assertTrue(!poisoned.contains(p.pfn()), "poisoned frame " + p.pfn() + " handed out");
+                all.add(p);
+            }
+            assertEquals(m.totalPages() - poisoned.size(), all.size());
+            m.freePages(all.toArray(new Page[0]), all.size());
         }
     }
 
