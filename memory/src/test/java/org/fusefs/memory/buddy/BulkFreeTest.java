@@ -299,6 +299,28 @@ class BulkFreeTest {
     }
 
     @Test
+    void aFramePoisonedOnAPerCpuListAfterABulkFreeGoesOfflineAtTheDrain() {
+        try (PhysicalMemory m = memory(16 * MIB, true)) {
+            Page[] batch = new Page[8];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = m.allocPage(MigrateType.MOVABLE);
+            }
+            m.drainAllPages();
+            m.freePages(batch, batch.length);
+            assertEquals(batch.length, m.allocator().nrPcpPages(), "below the high mark: all on the slot");
+            long free = m.nrFreePages();
+
+            assertEquals(MfResult.RECOVERED, m.poison(batch[3].pfn()));
+
+            // Memory failure drained the slot: the frame went offline there, not to the lists.
+            assertEquals(0, m.allocator().nrPcpPages());
+            assertEquals(1, m.allocator().zone().nrOffline());
+            assertEquals(free - 1, m.nrFreePages());
+            assertEquals(free - 1, m.allocator().checkInvariants());
+        }
+    }
+
+    @Test
     void aForeignPageOrABadCountChangesNothing() {
         try (PhysicalMemory m = memory(8 * MIB, true); PhysicalMemory other = memory(8 * MIB, true)) {
             Page a = m.allocPage(MigrateType.MOVABLE);
