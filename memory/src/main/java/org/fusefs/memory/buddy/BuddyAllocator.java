@@ -374,16 +374,13 @@ public final class BuddyAllocator {
             }
             if (nDirect > 0 || toZone != 0) {
                 if (!zoneLocked) {
-                    zone.lock.lock(); // nests inside the per-CPU lock
+                    zone.lock.lock(); // nests inside the per-CPU lock, if that is held
                     zoneLocked = true;
                 }
-                // A frame poisoned since the check above carries the flag now: the zone looks.
-                zone.freeFramesLocked(direct, nDirect, nrHwPoisoned > 0);
-            }
-            if (toZone != 0) {
-                if (!zoneLocked) {
-                    zone.lock.lock();
-                    zoneLocked = true;
+                if (nDirect > 0) {
+                    // A frame poisoned since the check above carries the flag now (setHwPoison
+                    // marks under the zone lock): the zone looks at each frame then.
+                    zone.freeFramesLocked(direct, nDirect, nrHwPoisoned > 0);
                 }
                 for (long m = toZone; m != 0; m &= m - 1) {
                     Page page = pages[from + Long.numberOfTrailingZeros(m)];
