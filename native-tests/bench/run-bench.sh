@@ -118,6 +118,21 @@ fusefs_requests() {
     $FUSEFS_CLI stat "$1" 2>/dev/null | awk '$1 == "requests" { print $2; exit }'
 }
 
+# The daemon's requests by opcode so far ("LOOKUP=12 GETATTR=3 ..."), from ./fusefs stat.
+fusefs_ops() {
+    $FUSEFS_CLI stat "$1" 2>/dev/null | awk '$1 == "requests_by_op" { $1 = ""; print; exit }'
+}
+
+# The per-opcode counts of $2 minus those of $1, largest first ("READ=1000 GETATTR=2").
+ops_delta() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); before[kv[1]] = kv[2] }
+        m = split(b, y, " "); out = ""
+        for (i = 1; i <= m; i++) { split(y[i], kv, "="); d = kv[2] - before[kv[1]]
+            if (d > 0) out = out (out == "" ? "" : " ") kv[1] "=" d }
+        print out }'
+}
+
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 # Runs one job on a mounted target; prints "VALUE IOS" (VALUE in the job's unit).
@@ -192,8 +207,8 @@ for ((round = 1; round <= rounds; round++)); do
         for target in "${live[@]}"; do
             pid=${pids[$target]}; mnt=${mnts[$target]}; fsize=${sizes[$target]}
             [ "$job" = seq-write ] && rm -f "$mnt/bench.dat"
-            req_before=
-            [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")
+            req_before= ops_before=
+            [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt") && ops_before=$(fusefs_ops "$mnt")
             before=$(cpu_ticks "$pid")
             result=$(run_job "$job" "$mnt" "$fsize") || { echo "run-bench: $target $job failed" >&2; continue; }
             after=$(cpu_ticks "$pid")
@@ -216,6 +231,8 @@ for ((round = 1; round <= rounds; round++)); do
             fi
             echo "run-bench: round $round: $target $job: $v (${c:-n/a} µs CPU per I/O, $ios I/Os;" \
                 "${reqs:-?} FUSE requests, ${rc:-n/a} µs CPU per request)" >&2
+            # Which requests the job cost (the command's own ./fusefs stat adds an OPENDIR and IOCTLs).
+            [ -n "$req_before" ] && echo "run-bench:   requests: $(ops_delta "$ops_before" "$(fusefs_ops "$mnt")")" >&2
         done
     done
 done
