@@ -28,8 +28,9 @@ import org.fusefs.memory.stat.VmStat;
  * {@link PageMapping#memoryFailure} may therefore free pages and take the caller's own locks,
  * as long as the thread that allocates does not hold them in a conflicting order.
  *
- * <p>Freeing: {@link #freePages} drops one reference and frees on the last one; see
- * {@link BuddyAllocator} for what counts as a bad page.
+ * <p>Freeing: {@link #freePages(Page)} drops one reference and frees on the last one;
+ * {@link #freePages(Page[], int)} does the same for a batch, taking each allocator lock once per
+ * batch; see {@link BuddyAllocator} for what counts as a bad page.
  */
 public final class PhysicalMemory implements AutoCloseable {
     private static final MemoryIO IO = MemoryIO.getInstance();
@@ -110,6 +111,27 @@ public final class PhysicalMemory implements AutoCloseable {
      */
     public void freePages(Page head) {
         allocator.freePages(head);
+    }
+
+    /**
+     * Drops one reference to each of {@code pages[0..n)} and frees, as one batch, the blocks
+     * whose last reference goes: the per-CPU and zone locks are taken once per
+     * {@value BuddyAllocator#FREE_WINDOW} pages instead of once per page. For callers that free
+     * many pages at once (reclaim, truncate). Mirrors {@code release_pages()} /
+     * {@code free_unref_folios()}.
+     *
+     * <p>Each page is checked as {@link #freePages(Page)} checks it; a page may appear more than
+     * once, each entry dropping one reference. A bad page does not stop the batch: it is left as
+     * it was, every other page is handled, and then the exception below names the first bad
+     * page, with the others as suppressed exceptions.
+     *
+     * @throws IllegalStateException "bad page: ..." after the batch, if any page was bad
+     * @throws IllegalArgumentException if {@code n} is outside the array or a page belongs to
+     *     another memory; nothing changes then
+     * @throws NullPointerException if an entry below {@code n} is null; nothing changes then
+     */
+    public void freePages(Page[] pages, int n) {
+        allocator.freePages(pages, n);
     }
 
     /** Returns the page of frame {@code pfn}. */

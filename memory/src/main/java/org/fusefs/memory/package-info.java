@@ -22,6 +22,8 @@
  * one reference and frees on the last, so a holder that took {@code Page.get()} releases with
  * {@code freePages} too. Freeing a page whose count is already zero, a reserved page, a tail of a
  * block, or a page still locked or under writeback is a bad page ({@link IllegalStateException}
- * "bad page: ...", nothing changed).
+ * "bad page: ...", nothing changed). {@code freePages(Page[], int)} frees a batch with the same
+ * checks, each allocator lock taken once per batch; a bad page in a batch is left as it was, the
+ * rest is freed, and the exception comes after.
  */
 package org.fusefs.memory;

@@ -182,6 +182,19 @@ public final class PageCache implements AutoCloseable {
         memory.freePages(p);
     }
 
+    /**
+     * Gives frames {@code pages[0..n)} that left (or never entered) an address space back to the
+     * allocator as one batch (each allocator lock taken once per batch), and clears the array.
+     * Called with no page lock or tree lock held.
+     */
+    void freePages(Page[] pages, int n) {
+        try {
+            memory.freePages(pages, n);
+        } finally {
+            java.util.Arrays.fill(pages, 0, n, null);
+        }
+    }
+
     /** A page just entered an address space (tree lock held): count it, stamp it, put it on the LRU. */
     void pageAdded(Page p) {
         generations.set((int) p.pfn(), nextGeneration.incrementAndGet());

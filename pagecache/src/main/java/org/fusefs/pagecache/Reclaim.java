@@ -54,7 +54,7 @@ final class Reclaim implements Shrinker {
      * batch at a time ({@code shrink_folio_list}): one LRU-lock acquisition isolates up to
      * {@value #BATCH} pages, and each run of them from one address space is checked, locked and
      * taken out of its tree under one tree-lock acquisition; the frames go back to the allocator
-     * after the locks are dropped.
+     * after the locks are dropped, as one batch ({@code free_unref_folios}).
      */
     long reclaim(long nrPages) {
         Page[] batch = new Page[BATCH];
@@ -101,11 +101,10 @@ final class Reclaim implements Shrinker {
             Arrays.fill(owners, 0, c, null);
             for (int i = 0; i < k; i++) {
                 PageWait.unlock(freeList[i]);
-                cache.freePage(freeList[i]);
-                freeList[i] = null;
             }
             if (k > 0) {
                 cache.pagesRemoved(k);
+                cache.freePages(freeList, k);
             }
             freed += k;
         }
@@ -188,12 +187,17 @@ final class Reclaim implements Shrinker {
             if (!usable || n == 0) {
                 continue;
             }
+            int k = 0;
             for (int i = 0; i < n; i++) {
                 Page p = candidates[i];
                 candidates[i] = null;
-                if (p.mapping() instanceof AddressSpace as && as.cache() == cache && tryFree(as, p)) {
-                    freed++;
+                if (p.mapping() instanceof AddressSpace as && as.cache() == cache && tryRemove(as, p)) {
+                    candidates[k++] = p;
                 }
+            }
+            if (k > 0) {
+                cache.freePages(candidates, k);
+                freed += k;
             }
         }
         synchronized (this) {
@@ -211,7 +215,8 @@ final class Reclaim implements Shrinker {
                         | PageFlag.LOCKED.mask() | PageFlag.HWPOISON.mask())) == 0;
     }
 
-    private static boolean tryFree(AddressSpace as, Page p) {
+    /** Takes {@code p} out of {@code as} if it is idle and clean; the caller then frees it. */
+    private static boolean tryRemove(AddressSpace as, Page p) {
         synchronized (as.tree) {
             if (p.mapping() != as || as.tree.get(p.index()) != p || !PageWait.trylock(p)) {
                 return false;
@@ -224,7 +229,6 @@ final class Reclaim implements Shrinker {
         }
         as.removeLockedPage(p);
         PageWait.unlock(p);
-        as.cache().freePage(p);
         return true;
     }
 }

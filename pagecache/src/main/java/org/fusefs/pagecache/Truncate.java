@@ -11,7 +11,8 @@ import org.fusefs.memory.page.PageFlag;
  * {@link #invalidateClean} drops only what is idle and never sleeps.
  *
  * <p>Locks: one page lock at a time, taken with no tree lock held; unmappers are called before
- * any page lock is taken.
+ * any page lock is taken. The pages removed from one gathered batch go back to the allocator
+ * together after their locks are dropped ({@code release_pages} of a folio batch).
  */
 final class Truncate {
     private static final int BATCH = 64;
@@ -43,21 +44,27 @@ final class Truncate {
         as.rmap.unmap(as, firstWhole, lastWhole);
         Page[] pages = new Page[BATCH];
         long[] idx = new long[BATCH];
+        Page[] removed = new Page[BATCH];
         long cursor = firstWhole;
         for (;;) {
             int n = as.tree.gather(cursor, lastWhole, pages, idx);
             if (n == 0) {
                 return;
             }
-            for (int i = 0; i < n; i++) {
-                Page p = as.findLockPage(idx[i]);
-                if (p == null) {
-                    continue;
+            int k = 0;
+            try {
+                for (int i = 0; i < n; i++) {
+                    Page p = as.findLockPage(idx[i]);
+                    if (p == null) {
+                        continue;
+                    }
+                    PageWait.waitOnWriteback(p);
+                    as.removeLockedPage(p);
+                    PageWait.unlock(p);
+                    removed[k++] = p;
                 }
-                PageWait.waitOnWriteback(p);
-                as.removeLockedPage(p);
-                PageWait.unlock(p);
-                as.cache().freePage(p);
+            } finally {
+                as.cache().freePages(removed, k);
             }
             if (idx[n - 1] >= lastWhole) {
                 return;
@@ -89,6 +96,7 @@ final class Truncate {
         }
         Page[] pages = new Page[BATCH];
         long[] idx = new long[BATCH];
+        Page[] removed = new Page[BATCH];
         long dropped = 0;
         long cursor = first;
         for (;;) {
@@ -96,23 +104,28 @@ final class Truncate {
             if (n == 0) {
                 return dropped;
             }
-            for (int i = 0; i < n; i++) {
-                Page p;
-                synchronized (as.tree) {
-                    p = as.tree.get(idx[i]);
-                    if (p == null || !PageWait.trylock(p)) {
+            int k = 0;
+            try {
+                for (int i = 0; i < n; i++) {
+                    Page p;
+                    synchronized (as.tree) {
+                        p = as.tree.get(idx[i]);
+                        if (p == null || !PageWait.trylock(p)) {
+                            continue;
+                        }
+                    }
+                    if (p.test(PageFlag.DIRTY) || p.test(PageFlag.WRITEBACK) || p.test(PageFlag.MAPPED)) {
+                        PageWait.unlock(p);
                         continue;
                     }
-                }
-                if (p.test(PageFlag.DIRTY) || p.test(PageFlag.WRITEBACK) || p.test(PageFlag.MAPPED)) {
+                    as.removeLockedPage(p);
                     PageWait.unlock(p);
-                    continue;
+                    removed[k++] = p;
                 }
-                as.removeLockedPage(p);
-                PageWait.unlock(p);
-                as.cache().freePage(p);
-                dropped++;
+            } finally {
+                as.cache().freePages(removed, k);
             }
+            dropped += k;
             if (idx[n - 1] >= last) {
                 return dropped;
             }
@@ -128,6 +141,7 @@ final class Truncate {
         as.rmap.unmap(as, first, last);
         Page[] pages = new Page[BATCH];
         long[] idx = new long[BATCH];
+        Page[] removed = new Page[BATCH];
         long busy = 0;
         long cursor = first;
         for (;;) {
@@ -135,21 +149,26 @@ final class Truncate {
             if (n == 0) {
                 return busy;
             }
-            for (int i = 0; i < n; i++) {
-                Page p = as.findLockPage(idx[i]);
-                if (p == null) {
-                    continue;
-                }
-                PageWait.waitOnWriteback(p);
-                if (p.test(PageFlag.DIRTY)) {
-                    // Dirtied again (through a mapping) since the write-back above: EBUSY.
+            int k = 0;
+            try {
+                for (int i = 0; i < n; i++) {
+                    Page p = as.findLockPage(idx[i]);
+                    if (p == null) {
+                        continue;
+                    }
+                    PageWait.waitOnWriteback(p);
+                    if (p.test(PageFlag.DIRTY)) {
+                        // Dirtied again (through a mapping) since the write-back above: EBUSY.
+                        PageWait.unlock(p);
+                        busy++;
+                        continue;
+                    }
+                    as.removeLockedPage(p);
                     PageWait.unlock(p);
-                    busy++;
-                    continue;
+                    removed[k++] = p;
                 }
-                as.removeLockedPage(p);
-                PageWait.unlock(p);
-                as.cache().freePage(p);
+            } finally {
+                as.cache().freePages(removed, k);
             }
             if (idx[n - 1] >= last) {
                 return busy;

@@ -14,8 +14,8 @@ import org.fusefs.memory.page.PageFlag;
  * lists, and a slow path that drains the per-CPU lists and then asks shrinkers to give pages
  * back before it fails.
  *
- * <p>Mirrors {@code __alloc_pages()}, {@code rmqueue()}, {@code free_unref_page()} and
- * {@code __free_pages()} of {@code mm/page_alloc.c}.
+ * <p>Mirrors {@code __alloc_pages()}, {@code rmqueue()}, {@code free_unref_page()},
+ * {@code free_unref_folios()} and {@code __free_pages()} of {@code mm/page_alloc.c}.
  *
  * <p>Lock order (outermost first): callers' locks (inode, page), a per-CPU slot lock, the zone
  * lock. Shrinkers and hooks are called with no allocator lock held.
@@ -27,13 +27,22 @@ import org.fusefs.memory.page.PageFlag;
  * {@link IllegalStateException} "bad page: ..." and nothing changes. A poisoned page never
  * returns to the free lists.
  *
- * <p>Longer than our usual class (about 550 lines) because the fast paths, the slow path, the
- * free path and the hooks memory failure needs all share the same two-lock protocol with the
- * per-CPU lists; split apart, each piece would have to re-explain it.
+ * <p>Freeing a batch ({@link #freePages(Page[], int)}) applies the same checks page by page and
+ * takes the per-CPU and zone locks once per window of {@value #FREE_WINDOW} pages.
+ *
+ * <p>Longer than our usual class (about 720 lines) because the fast paths, the slow path, the
+ * single and batch free paths and the hooks memory failure needs all share the same two-lock
+ * protocol with the per-CPU lists; split apart, each piece would have to re-explain it.
  */
 public final class BuddyAllocator {
     /** Passes of active freeing, each asking for twice as much as the one before (as reclaim priority). */
     static final int DEF_PRIORITY = 12;
+    /**
+     * Pages {@link #freePages(Page[], int)} frees under one acquisition of each lock (one bit
+     * each in a {@code long}, so that a batch allocates nothing).
+     */
+    public static final int FREE_WINDOW = 64;
+    private static final String FREE_FRAME = "freeing a free or never allocated frame";
     private static final int BAD_AT_FREE = PageFlag.LOCKED.mask() | PageFlag.WRITEBACK.mask()
             | PageFlag.BUDDY.mask() | PageFlag.RESERVED.mask() | PageFlag.SLAB.mask();
 
@@ -238,36 +247,204 @@ public final class BuddyAllocator {
      *     live block head or is in a state that must not be freed; nothing is changed then
      */
     public void freePages(Page page) {
-        int pfn = (int) page.pfn();
-        if (pfn < 0 || pfn >= memMap.size() || memMap.peek(pfn) != page) {
-            throw new IllegalArgumentException("page " + page + " does not belong to this memory");
-        }
-        if (page.refcount() <= 0) {
-            throw badPage(page, "freeing a free or never allocated frame");
-        }
-        if ((page.flags() & BAD_AT_FREE) != 0) {
-            throw badPage(page, "flags set at free");
-        }
-        int order = page.order();
-        int st = zone.stateOf(pfn);
-        if (order == 0 ? st != Zone.ST_PCP : st != Zone.ST_ALLOC || zone.orderOf(pfn) != order) {
-            throw badPage(page, "not the head of an allocated block");
+        checkOwned(page);
+        String reason = checkFree(page);
+        if (reason != null) {
+            throw badPage(page, reason);
         }
         int left = page.putUnlessZero();
         if (left < 0) {
-            throw badPage(page, "freeing a free or never allocated frame");
+            throw badPage(page, FREE_FRAME);
         }
         if (left > 0) {
             return;
         }
-        if (hooksOn) {
-            hooks.onFree(page, order);
-        }
-        page.resetOnFree();
+        int order = page.order();
+        freePrepare(page, order);
+        int pfn = (int) page.pfn();
         if (order == 0) {
             freePcp(page, pfn);
         } else {
             freeZone(page, pfn, order);
+        }
+    }
+
+    /**
+     * Drops one reference to each of {@code pages[0..n)}, in order, as {@link #freePages(Page)}
+     * does, and frees the blocks whose count reaches zero together: per window of
+     * {@value #FREE_WINDOW} pages, the per-CPU slot lock is taken once for all order-0 frames
+     * and the zone lock at most once, for the frames beyond the slot's high mark (which go to
+     * the buddy lists directly, merged as runs) and for the blocks above order 0. Mirrors
+     * {@code release_pages()} / {@code free_unref_folios()}.
+     *
+     * <p>A page may appear more than once (each entry drops one reference). A bad page (see
+     * {@link #freePages(Page)}) does not stop the batch: it is left as it was, the other pages
+     * are freed, and then an {@link IllegalStateException} "bad page: ..." names the first bad
+     * page, with one suppressed exception for each further one (the kernel's
+     * {@code free_pages_prepare()} likewise reports a bad page and leaves it out). An entry
+     * that repeats a page whose last reference an earlier entry dropped is such a bad page.
+     *
+     * <p>Locking: as {@link #freePages(Page)}; page_owner hooks run before any allocator lock is
+     * taken.
+     *
+     * @throws IllegalArgumentException if {@code n} is outside the array or a page belongs to
+     *     another memory; checked before anything changes
+     * @throws NullPointerException if an entry below {@code n} is null; checked likewise
+     */
+    public void freePages(Page[] pages, int n) {
+        if (n < 0 || n > pages.length) {
+            throw new IllegalArgumentException("batch of " + n + " pages outside an array of " + pages.length);
+        }
+        for (int i = 0; i < n; i++) {
+            checkOwned(pages[i]);
+        }
+        IllegalStateException bad = null;
+        for (int from = 0; from < n; from += FREE_WINDOW) {
+            bad = freeWindow(pages, from, Math.min(n, from + FREE_WINDOW), bad);
+        }
+        if (bad != null) {
+            throw bad;
+        }
+    }
+
+    /** Frees {@code pages[from..to)}, at most {@value #FREE_WINDOW}; returns {@code bad} with this window's bad pages added. */
+    private IllegalStateException freeWindow(Page[] pages, int from, int to, IllegalStateException bad) {
+        // Bit i: pages[from + i] lost its last reference; one mask per path, so nothing is allocated.
+        long toPcp = 0;
+        long toZone = 0;
+        for (int i = from; i < to; i++) {
+            Page page = pages[i];
+            String reason = checkFree(page);
+            int left = reason == null ? page.putUnlessZero() : 0;
+            if (left < 0) {
+                reason = FREE_FRAME;
+            }
+            if (reason != null) {
+                IllegalStateException e = badPage(page, reason);
+                if (bad == null) {
+                    bad = e;
+                } else {
+                    bad.addSuppressed(e);
+                }
+                continue;
+            }
+            if (left > 0) {
+                continue;
+            }
+            int order = page.order();
+            freePrepare(page, order);
+            if (order == 0) {
+                toPcp |= 1L << (i - from);
+            } else {
+                toZone |= 1L << (i - from);
+            }
+        }
+        if ((toPcp | toZone) == 0) {
+            return bad;
+        }
+        PerCpuPages pcp = toPcp != 0 ? thisCpu() : null;
+        boolean zoneLocked = false;
+        if (pcp != null) {
+            pcp.lock();
+        }
+        try {
+            // Frames past the slot's high mark go straight to the zone, together and in batch
+            // order, so that neighbours freed together merge at once; the slot keeps its hot
+            // frames instead of pushing frames through it only to drain them again.
+            int[] direct = pcp != null ? pcp.scratch : null;
+            int nDirect = 0;
+            for (long m = toPcp; m != 0; m &= m - 1) {
+                Page page = pages[from + Long.numberOfTrailingZeros(m)];
+                int pfn = (int) page.pfn();
+                pcp.addAllocated(page.migrateType().ordinal(), -1);
+                // As in freePcp: checked under the slot lock.
+                if (page.test(PageFlag.HWPOISON)) {
+                    if (!zoneLocked) {
+                        zone.lock.lock(); // nests inside the per-CPU lock
+                        zoneLocked = true;
+                    }
+                    zone.offlineLocked(pfn);
+                    continue;
+                }
+                if (pcp.total() < pcp.high) {
+                    pcp.push(zone.listType(pfn), pfn);
+                } else {
+                    direct[nDirect++] = pfn;
+                }
+            }
+            if (nDirect > 0 || toZone != 0) {
+                if (!zoneLocked) {
+                    zone.lock.lock(); // nests inside the per-CPU lock, if that is held
+                    zoneLocked = true;
+                }
+                if (nDirect > 0) {
+                    // A frame poisoned since the check above carries the flag now (setHwPoison
+                    // marks under the zone lock): the zone looks at each frame then.
+                    zone.freeFramesLocked(direct, nDirect, nrHwPoisoned > 0);
+                }
+                for (long m = toZone; m != 0; m &= m - 1) {
+                    Page page = pages[from + Long.numberOfTrailingZeros(m)];
+                    freeZoneLocked(page, (int) page.pfn(), page.order());
+                }
+            }
+        } finally {
+            if (zoneLocked) {
+                zone.lock.unlock();
+            }
+            if (pcp != null) {
+                pcp.unlock();
+            }
+        }
+        return bad;
+    }
+
+    private void checkOwned(Page page) {
+        int pfn = (int) page.pfn();
+        if (pfn < 0 || pfn >= memMap.size() || memMap.peek(pfn) != page) {
+            throw new IllegalArgumentException("page " + page + " does not belong to this memory");
+        }
+    }
+
+    /**
+     * Returns why {@code page} must not be freed, or {@code null} if it may: no reference left,
+     * a flag that forbids it, or not the head of an allocated block. Reads only; the caller drops
+     * the reference afterwards with {@link Page#putUnlessZero()}, which catches a racing free.
+     */
+    private String checkFree(Page page) {
+        if (page.refcount() <= 0) {
+            return FREE_FRAME;
+        }
+        if ((page.flags() & BAD_AT_FREE) != 0) {
+            return "flags set at free";
+        }
+        int pfn = (int) page.pfn();
+        int order = page.order();
+        int st = zone.stateOf(pfn);
+        if (order == 0 ? st != Zone.ST_PCP : st != Zone.ST_ALLOC || zone.orderOf(pfn) != order) {
+            return "not the head of an allocated block";
+        }
+        return null;
+    }
+
+    /**
+     * Prepares a block whose last reference was dropped ({@code free_pages_prepare()}): tells
+     * page_owner, clears the owner and flags of the head, and of every tail, which may have been
+     * given flags or an owner while in use, so that a tail that later heads a block starts clean.
+     * No allocator lock held.
+     */
+    private void freePrepare(Page page, int order) {
+        if (hooksOn) {
+            hooks.onFree(page, order);
+        }
+        page.resetOnFree();
+        if (order > 0) {
+            int pfn = (int) page.pfn();
+            for (int p = pfn + 1, end = pfn + (1 << order); p < end; p++) {
+                Page tail = memMap.peek(p);
+                if (tail != null) {
+                    tail.resetOnFree();
+                }
+            }
         }
     }
 
@@ -305,55 +482,57 @@ public final class BuddyAllocator {
         assert pcp.isLocked();
         zone.lock.lock(); // nests inside the per-CPU lock, never the other way
         try {
-            while (n > 0 && pcp.total() > 0) {
-                int t = 0;
-                for (int i = 1; i < Zone.NR_TYPES; i++) {
-                    if (pcp.count(i) > pcp.count(t)) {
-                        t = i;
-                    }
-                }
-                int take = Math.min(n, pcp.count(t));
-                for (int i = 0; i < take; i++) {
-                    freeFrameLocked(pcp.bottom(t, i));
-                }
-                pcp.removeBottom(t, take);
-                n -= take;
-            }
+            freePcpBulkZoneLocked(pcp, n);
         } finally {
             zone.lock.unlock();
         }
     }
 
-    private void freeFrameLocked(int pfn) {
-        Page page = memMap.peek(pfn);
-        if (page != null && page.test(PageFlag.HWPOISON)) {
-            zone.offlineLocked(pfn);
-        } else {
-            zone.freeOneLocked(pfn, 0);
+    /**
+     * {@link #freePcpBulkLocked} with the zone lock already held ({@code free_pcppages_bulk()}):
+     * the frames of each list go to the zone together, which merges runs of neighbours at once.
+     */
+    private void freePcpBulkZoneLocked(PerCpuPages pcp, int n) {
+        assert pcp.isLocked() && zone.lock.isHeldByCurrentThread();
+        // Read under the zone lock, which setHwPoison holds while it marks a frame: when zero,
+        // no frame carries the flag and the zone need not look at each page.
+        boolean checkPoison = nrHwPoisoned > 0;
+        while (n > 0 && pcp.total() > 0) {
+            int t = 0;
+            for (int i = 1; i < Zone.NR_TYPES; i++) {
+                if (pcp.count(i) > pcp.count(t)) {
+                    t = i;
+                }
+            }
+            int take = Math.min(n, pcp.count(t));
+            int[] frames = pcp.scratch;
+            for (int i = 0; i < take; i++) {
+                frames[i] = pcp.bottom(t, i);
+            }
+            pcp.removeBottom(t, take);
+            zone.freeFramesLocked(frames, take, checkPoison);
+            n -= take;
         }
     }
 
     private void freeZone(Page page, int pfn, int order) {
-        // Tail frames may have been given flags or an owner while in use (the caller owns them
-        // until now); clear them so that a tail that later heads a block starts clean, as
-        // free_pages_prepare() does for every tail page.
-        for (int p = pfn + 1, end = pfn + (1 << order); p < end; p++) {
-            Page tail = memMap.peek(p);
-            if (tail != null) {
-                tail.resetOnFree();
-            }
-        }
         zone.lock.lock();
         try {
-            zoneAllocated[page.migrateType().ordinal()] -= 1L << order;
-            page.setOrder(0);
-            if (nrHwPoisoned > 0) {
-                zone.freeAvoidingPoisonLocked(pfn, order);
-            } else {
-                zone.freeOneLocked(pfn, order);
-            }
+            freeZoneLocked(page, pfn, order);
         } finally {
             zone.lock.unlock();
+        }
+    }
+
+    /** Puts a prepared block of {@code order} above 0 back on the buddy lists. */
+    private void freeZoneLocked(Page page, int pfn, int order) {
+        assert zone.lock.isHeldByCurrentThread();
+        zoneAllocated[page.migrateType().ordinal()] -= 1L << order;
+        page.setOrder(0);
+        if (nrHwPoisoned > 0) {
+            zone.freeAvoidingPoisonLocked(pfn, order);
+        } else {
+            zone.freeOneLocked(pfn, order);
         }
     }
 

@@ -54,6 +54,11 @@ abstract class PerCpuPagesFields extends PerCpuPagesPad {
     final int[] counts = new int[PAD + Zone.NR_TYPES + PAD]; // guarded by locked, offset PAD
     /** Pages handed out from this slot and not yet freed, per type (may go negative per slot). */
     final long[] allocated = new long[PAD / 2 + Zone.NR_TYPES + PAD / 2]; // guarded by locked, offset PAD / 2
+    /**
+     * Frames on their way to the zone (from one list, or past the high mark in a bulk free), so
+     * that the zone can merge neighbours at once; room for a list or a bulk-free window.
+     */
+    final int[] scratch; // guarded by locked
     @SuppressWarnings("unused") // accessed through LOCKED
     int locked;
     @SuppressWarnings("unused") // written under locked, read through COUNT by figures
@@ -65,6 +70,7 @@ abstract class PerCpuPagesFields extends PerCpuPagesPad {
         for (int t = 0; t < Zone.NR_TYPES; t++) {
             lists[t] = new int[PAD + high + batch + 1 + PAD];
         }
+        this.scratch = new int[Math.max(high + batch + 1, BuddyAllocator.FREE_WINDOW)];
     }
 
     void lock() {
