@@ -157,12 +157,13 @@ public final class BlockIo {
         return pages;
     }
 
+    /** Frees the bounce pages in one batch; {@link #alloc} fills them from the front, so a failed one ends at its first null. */
     private void free(Page[] pages) {
-        for (Page p : pages) {
-            if (p != null) {
-                memory.freePages(p);
-            }
+        int n = 0;
+        while (n < pages.length && pages[n] != null) {
+            n++;
         }
+        memory.freePages(pages, n);
     }
 
     private static long alignUp(long x) {
