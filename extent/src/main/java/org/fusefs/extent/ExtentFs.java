@@ -77,6 +77,13 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final Journal journal;
     /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
     long journalSeq;
+    /** The inodes changed since the last checkpoint: what the next one encodes. */
+    final DirtyInodes dirty = new DirtyInodes();
+    /**
+     * Tests only: each incremental checkpoint checks that every inode it leaves out encodes as last
+     * written (costs a walk of every inode; single-threaded use, see MetadataWriter).
+     */
+    volatile boolean verifyClean;
     /** When and whether to commit a checkpoint (fsync, space); counts metadata changes. */
     final Checkpoints checkpoints;
     final Object lifecycle = new Object();
@@ -241,6 +248,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (i.nlink > 0 || i.openCount > 0 || i.freed) {
             return;
         }
+        // Under the namespace lock (or at mount): the checkpoint's gate is open; the next one
+        // zeroes the slot.
+        dirty.mark(i);
         i.freed = true;
         if (i.mapping != null) {
             try {
@@ -382,6 +392,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         Inode i = inode(ino);
         i.lock.lock();
         try {
+            dirty.mark(i);
             if (a.size() != null) {
                 if (i.isDir()) {
                     throw new ErrnoException(Errno.EISDIR, "truncate of directory " + ino);
@@ -476,6 +487,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
             throw new ErrnoException(Errno.ENOENT, "ino " + i.ino + " was deleted");
         }
         if ((flags & OpenFlags.O_TRUNC) != 0 && i.isReg() && OpenFlags.writable(flags) && i.size != 0) {
+            dirty.mark(i);
             Truncate.setSizeLocked(this, i, 0);
             long t = now();
             i.mtimeNs = t;

@@ -68,6 +68,11 @@ final class Inode {
     int openCount;
     /** The page cache of a regular file, created on first use; guarded by lock. */
     volatile AddressSpace mapping;
+    /**
+     * Changed since the last checkpoint took its batch: written under {@link DirtyInodes}' monitor
+     * (see there for the rule every change follows), read without it.
+     */
+    volatile boolean dirty;
     /** Set when the inode was freed; a late caller must not touch it. */
     volatile boolean freed;
 
