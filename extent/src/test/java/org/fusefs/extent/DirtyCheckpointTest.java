@@ -187,7 +187,7 @@ class DirtyCheckpointTest {
         String path = files.get(r.nextInt(files.size()));
         long ino = fs.lookup(dirIno(fs, parent(path)), name(path)).ino();
         byte[] c = w.contents.get(ino);
-        int op = r.nextInt(15);
+        int op = r.nextInt(18);
         switch (op) {
             case 0, 1 -> {
                 int off = r.nextInt(MAX_FILE);
@@ -323,6 +323,47 @@ class DirtyCheckpointTest {
                     return "rmdir " + d + ": " + e.errno();
                 }
             }
+            case 15 -> {
+                // Unlinked while open: freed at release (evict under the shared namespace lock).
+                OpenFile f = fs.open(ino, OpenFlags.O_RDWR);
+                try {
+                    fs.unlink(dirIno(fs, parent(path)), name(path));
+                    fs.write(f, 0, new byte[] {1, 2, 3}, 0, 3);
+                } finally {
+                    fs.release(f);
+                }
+                if (fs.inodes.get(ino) == null) {
+                    w.contents.remove(ino);
+                } else {
+                    byte[] n = Arrays.copyOf(c, Math.max(c.length, 3));
+                    n[0] = 1;
+                    n[1] = 2;
+                    n[2] = 3;
+                    w.contents.put(ino, n);
+                }
+                return "open, unlink, write, release " + path;
+            }
+            case 16 -> {
+                List<String> all = files(w);
+                String other = all.get(r.nextInt(all.size()));
+                try {
+                    fs.rename(dirIno(fs, parent(path)), name(path), dirIno(fs, parent(other)), name(other),
+                            Vfs.RENAME_EXCHANGE);
+                    return "exchange " + path + " and " + other;
+                } catch (ErrnoException e) {
+                    return "exchange " + path + " and " + other + ": " + e.errno();
+                }
+            }
+            case 17 -> {
+                // A read moves atime (relatime: it is older than mtime after a write): marked without waiting.
+                OpenFile f = fs.open(ino, OpenFlags.O_RDONLY);
+                try {
+                    fs.read(f, 0, new byte[100], 0, 100);
+                } finally {
+                    fs.release(f);
+                }
+                return "read " + path;
+            }
             default -> {
                 String d = w.dirs.get(r.nextInt(w.dirs.size()));
                 String n = "s" + r.nextInt(1000);
@@ -363,7 +404,12 @@ class DirtyCheckpointTest {
         TestDevice copy = w.disk.snapshot("copy");
         PageCache cache = new PageCache(w.mem);
         try {
-            ExtentFs fs = ExtentFs.mount(copy, w.mem, cache);
+            ExtentFs fs;
+            try {
+                fs = ExtentFs.mount(copy, w.mem, cache);
+            } catch (CorruptFsException e) {
+                throw new AssertionError(where + ": mount refused the image after fsync: " + e.getMessage(), e);
+            }
             try {
                 TreeMap<String, String> got = expected(w, fs);
                 if (!got.equals(want)) {
