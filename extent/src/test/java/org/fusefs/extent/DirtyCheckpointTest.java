@@ -329,6 +329,10 @@ class DirtyCheckpointTest {
                 try {
                     fs.unlink(dirIno(fs, parent(path)), name(path));
                     fs.write(f, 0, new byte[] {1, 2, 3}, 0, 3);
+                    if (r.nextBoolean()) {
+                        // The orphan reaches a checkpoint; the release after frees a clean inode.
+                        fs.fsync(f, false);
+                    }
                 } finally {
                     fs.release(f);
                 }
