@@ -14,13 +14,18 @@ import org.fusefs.extent.alloc.NoSpaceException;
 import org.fusefs.pagecache.AddressSpace;
 
 /**
- * Writes a checkpoint: the in-memory metadata (every inode into the inode table, the extent tree
+ * Writes a checkpoint: the in-memory metadata (inodes into the inode table, the extent tree
  * blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each block
- * checksummed, as one journal transaction. Every inode is encoded; only blocks that differ from the
- * last completed checkpoint's are written: inode-table blocks are compared with their last images,
- * a chain or tree whose contents did not change keeps its blocks ({@link Written}), a changed one
- * moves to new blocks. Mount records what it read (chains by their bytes, trees not), so the first
- * checkpoint after it writes little; the one after a failed checkpoint writes all.
+ * checksummed, as one journal transaction. Only the inodes marked dirty since the last checkpoint
+ * ({@link DirtyInodes}) are encoded, into copies of their inode-table blocks as the last completed
+ * checkpoint wrote them, so the cost follows what changed, not the number of inodes (jbd2 commits
+ * the buffers a transaction dirtied). Only blocks that differ from the last completed checkpoint's
+ * are written: changed inode-table blocks, chains and trees whose contents changed (to new blocks;
+ * one that did not keeps its blocks, {@link Written}), the free-space chain when the map changed,
+ * and the superblock. The first checkpoint after mount, and the one after a failed checkpoint,
+ * encode every inode ({@code full}): mount records what it read (chains by their bytes, trees not),
+ * so the first writes little but the trees; after a failure which blocks hold what is not known,
+ * so it writes all.
  *
  * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
  * <ol>
@@ -42,8 +47,12 @@ import org.fusefs.pagecache.AddressSpace;
  * after emptying it; a crash in the middle of that leaves an image that mount may refuse. A log
  * line says when this happens.
  *
- * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, then
- * every inode's lock in inode order, then dataSem of each in turn.
+ * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, closes
+ * the gate of {@link DirtyInodes} (no inode outside the batch may change until it opens), then the
+ * lock of every inode in the batch in inode order, then dataSem of each in turn. A full checkpoint
+ * takes every inode lock before it closes the gate: a mutator of a clean inode waits at the gate
+ * holding that inode's lock. The gate opens, and the locks are dropped, when the checkpoint has
+ * committed (or failed).
  */
 final class MetadataWriter {
     private static final Logger LOG = Logger.getLogger(MetadataWriter.class.getName());
