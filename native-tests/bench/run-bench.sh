@@ -12,11 +12,16 @@
 #   BENCH_RUNTIME=10      seconds of each random job (time based)
 #   BENCH_META_FILES=10000
 #   BENCH_WARMUPS=2       untimed rounds of every job before the timed ones (JIT)
+#   BENCH_ROUNDS=3        timed rounds; each round runs every job on every target in turn, and
+#                         the table shows the median of the rounds
 #   BENCH_TARGETS="fusefs noop tmpfs memfs fusefs-small"
 #   FUSEFS_MOUNT_CMD / FUSEFS_MOUNT_OPTS   as for the native tests (see src/test/sh/lib.sh);
 #                         FUSEFS_MOUNT_OPTS defaults to "--size 3G" here
 #
-# Method: after an untimed warm-up per mount (every job twice, shortened; JIT), fio with ioengine psync, fallocate=none; sequential jobs buffered with 1 MiB blocks
+# Method: all targets mounted at once; after an untimed warm-up per mount (every job twice,
+# shortened; JIT), BENCH_ROUNDS rounds that run each job on every target in turn (medians are
+# reported, and the spread of fusefs/no-op over the rounds); fio with ioengine psync,
+# fallocate=none; sequential jobs buffered with 1 MiB blocks
 # (the write ends with fsync); random jobs with 4 KiB blocks and O_DIRECT, so every fio I/O is
 # one FUSE request and the page cache cannot answer for the filesystem; kernel caches dropped
 # before every read job. Daemon CPU: utime + stime from /proc/PID/stat before and after each job,
@@ -34,6 +39,7 @@ small=${BENCH_SMALL:-16m}
 runtime=${BENCH_RUNTIME:-10}
 meta_files=${BENCH_META_FILES:-10000}
 warmups=${BENCH_WARMUPS:-2}
+rounds=${BENCH_ROUNDS:-3}
 targets=(${BENCH_TARGETS:-fusefs noop tmpfs memfs fusefs-small})
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(seq-write seq-read rand-read rand-write rand-read-2j meta)
@@ -147,8 +153,13 @@ run_job() {
     }'
 }
 
-declare -A value cpu reqcpu
+# Every target is mounted and warmed up first; then the timed runs go round by round, each job
+# on every target one after another, so that the ratios compare runs minutes apart at most
+# rather than a whole target's runs apart (this shared 2-CPU VM's figures drift 2-5x within an
+# hour). The table gives each figure's median over the rounds.
+declare -A value cpu reqcpu runs cpus reqcpus pids mnts sizes
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+live=()
 for target in "${targets[@]}"; do
     fsize=$size
     [ "$target" = memfs ] || [ "$target" = fusefs-small ] && fsize=$small
@@ -160,6 +171,8 @@ for target in "${targets[@]}"; do
     mnt=$work/mnt-$target
     echo "run-bench: mounting $target ($fsize files)" >&2
     pid=$(mount_target "$target" "$mnt") || { echo "run-bench: mount of $target failed" >&2; continue; }
+    pids[$target]=$pid; mnts[$target]=$mnt; sizes[$target]=$fsize
+    live+=("$target")
     # Untimed warm-up: every job $warmups times (random jobs for 3 s, meta on 2,000 files), so
     # that the Java daemons are measured after JIT compilation of the very paths each job uses
     # (buffered write, writeback, readahead, O_DIRECT, metadata) and not while the compiler
@@ -172,32 +185,56 @@ for target in "${targets[@]}"; do
         done
         rm -f "$mnt/bench.dat"
     done
+done
+
+for ((round = 1; round <= rounds; round++)); do
     for job in "${jobs[@]}"; do
-        req_before=
-        [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")
-        before=$(cpu_ticks "$pid")
-        result=$(run_job "$job" "$mnt" "$fsize") || { echo "run-bench: $target $job failed" >&2; continue; }
-        after=$(cpu_ticks "$pid")
-        read -r v ios <<< "$result"
-        value[$target:$job]=$v
-        if [ "$pid" != - ] && [ "${ios:-0}" -gt 0 ]; then
-            cpu[$target:$job]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$ios" \
-                'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-        fi
-        reqs=
-        if [ -n "$req_before" ]; then
-            req_after=$(fusefs_requests "$mnt")
-            reqs=$(( ${req_after:-0} - req_before ))
-            if [ "$reqs" -gt 0 ]; then
-                reqcpu[$target:$job]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$reqs" \
+        for target in "${live[@]}"; do
+            pid=${pids[$target]}; mnt=${mnts[$target]}; fsize=${sizes[$target]}
+            [ "$job" = seq-write ] && rm -f "$mnt/bench.dat"
+            req_before=
+            [[ "$target" == fusefs* ]] && req_before=$(fusefs_requests "$mnt")
+            before=$(cpu_ticks "$pid")
+            result=$(run_job "$job" "$mnt" "$fsize") || { echo "run-bench: $target $job failed" >&2; continue; }
+            after=$(cpu_ticks "$pid")
+            read -r v ios <<< "$result"
+            runs[$target:$job]+="$v "
+            c= rc= reqs=
+            if [ "$pid" != - ] && [ "${ios:-0}" -gt 0 ]; then
+                c=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$ios" \
                     'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+                cpus[$target:$job]+="$c "
             fi
-        fi
-        echo "run-bench: $target $job: $v (${cpu[$target:$job]:-n/a} µs CPU per I/O, $ios I/Os;" \
-            "${reqs:-?} FUSE requests, ${reqcpu[$target:$job]:-n/a} µs CPU per request)" >&2
+            if [ -n "$req_before" ]; then
+                req_after=$(fusefs_requests "$mnt")
+                reqs=$(( ${req_after:-0} - req_before ))
+                if [ "$reqs" -gt 0 ]; then
+                    rc=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$reqs" \
+                        'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+                    reqcpus[$target:$job]+="$rc "
+                fi
+            fi
+            echo "run-bench: round $round: $target $job: $v (${c:-n/a} µs CPU per I/O, $ios I/Os;" \
+                "${reqs:-?} FUSE requests, ${rc:-n/a} µs CPU per request)" >&2
+        done
     done
-    rm -f "$mnt/bench.dat"
-    fs_umount "$mnt" >&2 || echo "run-bench: unmount of $target failed" >&2
+done
+for target in "${live[@]}"; do
+    rm -f "${mnts[$target]}/bench.dat"
+    fs_umount "${mnts[$target]}" >&2 || echo "run-bench: unmount of $target failed" >&2
+done
+
+median() {  # the median of the numbers given (the mean of the middle two for an even count)
+    [ $# -gt 0 ] || return 0
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+        if (m >= 100 || m == int(m)) printf "%.0f\n", m; else printf "%.1f\n", m }'
+}
+for key in "${!runs[@]}"; do
+    # shellcheck disable=SC2086 # space-separated lists of numbers
+    value[$key]=$(median ${runs[$key]})
+    [ -n "${cpus[$key]:-}" ] && cpu[$key]=$(median ${cpus[$key]})
+    [ -n "${reqcpus[$key]:-}" ] && reqcpu[$key]=$(median ${reqcpus[$key]})
 done
 
 ratio() {  # a / b as a percentage or factor, n/a when either is missing
@@ -207,25 +244,38 @@ ratio() {  # a / b as a percentage or factor, n/a when either is missing
     else awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2fx", a / b }'; fi
 }
 
+spread() {  # lowest-highest of the per-round percentages of two lists of figures, one per round
+    local a=$1 b=$2
+    [ -n "$a" ] && [ -n "$b" ] || { echo n/a; return; }
+    awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x, " "); m = split(b, y, " ")
+        if (n != m) { print "n/a"; exit }
+        for (i = 1; i <= n; i++) { if (y[i] == 0) { print "n/a"; exit }
+            r = 100 * x[i] / y[i]; if (i == 1 || r < lo) lo = r; if (i == 1 || r > hi) hi = r }
+        printf "%.0f-%.0f%%\n", lo, hi }'
+}
+
 unit() { case "$1" in seq-*) echo MiB/s ;; meta) echo ops/s ;; *) echo IOPS ;; esac; }
 
 echo
-echo "fusefs benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r); files $size (MemoryFS and fusefs-small: $small); random jobs ${runtime}s, 4 KiB O_DIRECT; meta: $meta_files files x create+stat+unlink"
+echo "fusefs benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r); files $size (MemoryFS and fusefs-small: $small); random jobs ${runtime}s, 4 KiB O_DIRECT; meta: $meta_files files x create+stat+unlink; medians of $rounds rounds"
 echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes the figures noisy)"
-printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %10s %10s %10s %10s | %10s\n' \
-    job unit fusefs noop tmpfs fusefs-small memfs "fs/noop" "fs/tmpfs" "fs-s/memfs" \
+printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %12s %8s %10s | %10s %10s %10s %10s | %10s\n' \
+    job unit fusefs noop tmpfs fusefs-small memfs "fs/noop" "(rounds)" "fs/tmpfs" "fs-s/memfs" \
     "cpu fusefs" "cpu noop" "cpu fs-s" "cpu memfs" "fusefs/req"
 for job in "${jobs[@]}"; do
-    printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %8s %10s | %10s %10s %10s %10s | %10s\n' \
+    printf '%-13s %-6s %9s %9s %9s %12s %9s | %8s %12s %8s %10s | %10s %10s %10s %10s | %10s\n' \
         "$job" "$(unit "$job")" "${value[fusefs:$job]:-n/a}" "${value[noop:$job]:-n/a}" \
         "${value[tmpfs:$job]:-n/a}" "${value[fusefs-small:$job]:-n/a}" "${value[memfs:$job]:-n/a}" \
         "$(ratio "${value[fusefs:$job]:-}" "${value[noop:$job]:-}" pct)" \
+        "$(spread "${runs[fusefs:$job]:-}" "${runs[noop:$job]:-}")" \
         "$(ratio "${value[fusefs:$job]:-}" "${value[tmpfs:$job]:-}" pct)" \
         "$(ratio "${value[fusefs-small:$job]:-}" "${value[memfs:$job]:-}" x)" \
         "${cpu[fusefs:$job]:-n/a}" "${cpu[noop:$job]:-n/a}" "${cpu[fusefs-small:$job]:-n/a}" \
         "${cpu[memfs:$job]:-n/a}" "${reqcpu[fusefs:$job]:-n/a}"
 done
-echo "(cpu = daemon user+system CPU in µs per fio I/O: per 1 MiB for seq-*, per request for rand-*, per syscall"
+echo "((rounds) = the lowest and highest fusefs/no-op of the single rounds; cpu = daemon user+system CPU in µs"
+echo " per fio I/O: per 1 MiB for seq-*, per request for rand-*, per syscall"
 echo " for meta; fusefs/req = the same CPU divided by the requests the fusefs daemon counted, ./fusefs stat)"
 
 echo

@@ -67,16 +67,10 @@ public interface LibFuseLowLevel {
     int fuse_reply_entry(long req, long entryParam);
 
     @IgnoreError
-    int fuse_reply_create(long req, long entryParam, long fi);
-
-    @IgnoreError
     int fuse_reply_attr(long req, long stat, double attrTimeout);
 
     @IgnoreError
     int fuse_reply_readlink(long req, long link);
-
-    @IgnoreError
-    int fuse_reply_open(long req, long fi);
 
     @IgnoreError
     int fuse_reply_write(long req, long count);

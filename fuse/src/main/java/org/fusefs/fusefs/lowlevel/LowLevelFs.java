@@ -58,6 +58,12 @@ final class LowLevelFs {
      * write-back errors; POSIX locks are the kernel's own); it saves a round trip on every close.
      */
     static final int FILE_OPEN_FLAGS = FOPEN_KEEP_CACHE | FOPEN_NOFLUSH;
+    /**
+     * Open flags of a directory: the kernel keeps the listings READDIR returned (CACHE_DIR) and
+     * does not drop them at the next opendir (KEEP_CACHE), so listing an unchanged directory again
+     * costs no READDIR. It drops them itself when the directory changes through it.
+     */
+    static final int DIR_OPEN_FLAGS = FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final LongAdder BUGS = new LongAdder();
@@ -455,8 +461,9 @@ final class LowLevelFs {
     void opendir(long req, long ino, long fi) {
         try {
             FileHandle h = ops.opendir(ino);
-            IO.putLong(fi + FI_FH, h.fh());
-            if (lib.fuse_reply_open(req, fi) == -Errno.ENOENT.code()) {
+            Scratch s = scratch();
+            writeOpenOut(s.entry, h.fh(), DIR_OPEN_FLAGS);
+            if (lib.fuse_reply_buf(req, s.entry, OPEN_OUT_SIZE) == -Errno.ENOENT.code()) {
                 ops.releasedir(h.fh());
             }
         } catch (Throwable t) {

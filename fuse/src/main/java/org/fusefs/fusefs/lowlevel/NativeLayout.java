@@ -89,6 +89,7 @@ final class NativeLayout {
     static final int OO_FH = 0;
     static final int OO_OPEN_FLAGS = 8;
     static final int FOPEN_KEEP_CACHE = 1 << 1;
+    static final int FOPEN_CACHE_DIR = 1 << 3;
     static final int FOPEN_NOFLUSH = 1 << 5;
 
     // struct fuse_ctx

@@ -16,50 +16,26 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Through a real mount, what the kernel keeps so that requests never reach the daemon: a close
- * sends no FLUSH, names and attributes stay valid past libfuse's one-second default, and a file
- * opened again is read from the kernel's pages. Each case counts the daemon's requests, and each
+ * sends no FLUSH, names and attributes stay valid past libfuse's one-second default, a file
+ * opened again is read from the kernel's pages, and an unchanged directory is listed again from
+ * the kernel's copy. Each case counts the daemon's requests, and each
  * checks that what the cache answers is still right after the change it must not hide.
  */
 class KernelCachingIT {
     @RegisterExtension
     static final TestMount FS = new TestMount("fusefs-caching-it", 128L << 20, 32L << 20);
 
-    private static long requests() {
-        for (String line : FS.mount().daemonFigures().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2 && f[0].equals("requests")) {
-                return Long.parseLong(f[1]);
-            }
-        }
-        throw new AssertionError("no request count in " + FS.mount().daemonFigures());
-    }
-
-    /**
-     * The request count once it stopped moving: RELEASE and FORGET are sent in the background
-     * after the system call returned.
-     */
-    private static long settledRequests() throws InterruptedException {
-        long n = requests();
-        for (int quiet = 0; quiet < 5; ) {
-            Thread.sleep(20);
-            long m = requests();
-            quiet = m == n ? quiet + 1 : 0;
-            n = m;
-        }
-        return n;
-    }
-
     @Test
     void closeSendsNoFlush() throws Exception {
         Path f = FS.mp().resolve("flush");
         Files.writeString(f, "x");
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 100; i++) {
             try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
                 assertTrue(c.isOpen());
             }
         }
-        long asked = settledRequests() - before;
+        long asked = FS.settledRequests() - before;
         // OPEN and RELEASE each time; a FLUSH per close would make it 300.
         assertTrue(asked <= 210, "100 opens and closes took " + asked + " requests");
     }
@@ -74,11 +50,11 @@ class KernelCachingIT {
             Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class);
         }
         Thread.sleep(1_500);
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 50; i++) {
             assertEquals(("file " + i).length(), Files.readAttributes(d.resolve("f" + i), BasicFileAttributes.class).size());
         }
-        assertEquals(0, settledRequests() - before, "stat of 50 known names after 1.5 s");
+        assertEquals(0, FS.settledRequests() - before, "stat of 50 known names after 1.5 s");
 
         // What the kernel cached must follow every change made through it.
         Files.writeString(d.resolve("f0"), "longer than before");
@@ -107,11 +83,11 @@ class KernelCachingIT {
         new Random(7).nextBytes(data);
         Files.write(f, data);
         assertArrayEquals(data, Files.readAllBytes(f));
-        long before = settledRequests();
+        long before = FS.settledRequests();
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(data, Files.readAllBytes(f));
         }
-        long asked = settledRequests() - before;
+        long asked = FS.settledRequests() - before;
         // OPEN and RELEASE each time; reading the MiB again would add at least 8 READs per open.
         assertTrue(asked <= 8, "3 reads of a cached 1 MiB file took " + asked + " requests");
 
@@ -123,5 +99,47 @@ class KernelCachingIT {
         data[4097] = 2;
         data[4098] = 3;
         assertArrayEquals(data, Files.readAllBytes(f));
+    }
+
+    private static java.util.Set<String> list(Path d) throws java.io.IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void anUnchangedDirectoryIsListedFromTheKernelsCopy() throws Exception {
+        Path d = Files.createDirectories(FS.mp().resolve("listing"));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String n = "entry-with-a-longish-name-" + i;
+            Files.createFile(d.resolve(n));
+            names.add(n);
+        }
+        assertEquals(names, list(d));
+        long before = FS.settledRequests();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(names, list(d));
+        }
+        long asked = FS.settledRequests() - before;
+        // OPENDIR and RELEASEDIR each time; reading 1,000 entries again takes several READDIRs.
+        assertTrue(asked <= 8, "3 listings of an unchanged 1,000-entry directory took " + asked + " requests");
+
+        // Every change through the mount shows in the next listing.
+        Files.createFile(d.resolve("new"));
+        names.add("new");
+        assertEquals(names, list(d));
+        Files.delete(d.resolve("entry-with-a-longish-name-0"));
+        names.remove("entry-with-a-longish-name-0");
+        assertEquals(names, list(d));
+        Files.move(d.resolve("entry-with-a-longish-name-1"), d.resolve("moved"));
+        names.remove("entry-with-a-longish-name-1");
+        names.add("moved");
+        assertEquals(names, list(d));
+        Path other = Files.createDirectories(FS.mp().resolve("listing-other"));
+        Files.move(d.resolve("moved"), other.resolve("moved"));
+        names.remove("moved");
+        assertEquals(names, list(d));
+        assertEquals(java.util.Set.of("moved"), list(other));
     }
 }

@@ -114,10 +114,21 @@ class LowLevelFsTest {
     /** Opens {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
     private void open(long ino, long fi) {
         fs.open(REQ, ino, fi);
+        expectOpenReply(fi, LowLevelFs.FILE_OPEN_FLAGS, "KEEP_CACHE | NOFLUSH: cached pages survive the open, close sends no FLUSH");
+    }
+
+    /** Opens directory {@code ino} through {@code fi} and checks the fuse_open_out the kernel receives. */
+    private void opendir(long ino, long fi) {
+        fs.opendir(REQ, ino, fi);
+        expectOpenReply(fi, LowLevelFs.DIR_OPEN_FLAGS, "KEEP_CACHE | CACHE_DIR: the kernel keeps listings across opendirs");
+    }
+
+    /** An open reply written whole (fuse_open_out) with {@code flags}; its handle goes into {@code fi}. */
+    private void expectOpenReply(long fi, int flags, String why) {
         RecordingLibFuse.Reply r = expect("buf");
         assertEquals(OPEN_OUT_SIZE, r.count, "fuse_open_out");
-        assertEquals(LowLevelFs.FILE_OPEN_FLAGS, r.wire().getInt(OO_OPEN_FLAGS),
-                "KEEP_CACHE | NOFLUSH: cached pages survive the open, close sends no FLUSH");
+        assertEquals(flags, r.wire().getInt(OO_OPEN_FLAGS), why);
+        // The kernel sends the handle back with every later request on the file.
         IO.putLong(fi + FI_FH, r.wire().getLong(OO_FH));
     }
 
@@ -191,8 +202,7 @@ class LowLevelFsTest {
         assertEquals(0, fs.lookups().of(ino), "the kernel never received the entry: no FORGET will come");
         open(ino, fi(OpenFlags.O_RDONLY));
         assertEquals(0, files.openCount(), "open");
-        fs.opendir(REQ, Vfs.ROOT_INO, fi(OpenFlags.O_RDONLY));
-        expect("open");
+        opendir(Vfs.ROOT_INO, fi(OpenFlags.O_RDONLY));
         assertEquals(0, files.openCount(), "opendir");
     }
 
@@ -203,8 +213,7 @@ class LowLevelFsTest {
         fs.mknod(REQ, d, cstr("x"), FileMode.S_IFREG | 0644, 0);
         expect("entry");
         long fi = fi(OpenFlags.O_RDONLY);
-        fs.opendir(REQ, d, fi);
-        expect("open");
+        opendir(d, fi);
         fs.readdir(REQ, d, 4096, 0, fi);
         assertEquals(List.of(".", "..", "x"), RecordingLibFuse.direntNames(expect("buf").data));
         fs.releasedir(REQ, d, fi);

@@ -76,6 +76,7 @@ class LowLevelLayoutTest {
                 P("fuse_open_out", sizeof(struct fuse_open_out));
                 OFF(fuse_open_out, fh); OFF(fuse_open_out, open_flags);
                 P("FOPEN_KEEP_CACHE", FOPEN_KEEP_CACHE); P("FOPEN_NOFLUSH", FOPEN_NOFLUSH);
+                P("FOPEN_CACHE_DIR", FOPEN_CACHE_DIR);
                 OFF(fuse_dirent, ino); OFF(fuse_dirent, off); OFF(fuse_dirent, namelen); OFF(fuse_dirent, type);
                 OFF(fuse_dirent, name);
                 P("SET_ATTR_MODE", FUSE_SET_ATTR_MODE); P("SET_ATTR_UID", FUSE_SET_ATTR_UID);
@@ -195,6 +196,7 @@ class LowLevelLayoutTest {
         check("fuse_open_out.open_flags", NativeLayout.OO_OPEN_FLAGS);
         check("FOPEN_KEEP_CACHE", NativeLayout.FOPEN_KEEP_CACHE);
         check("FOPEN_NOFLUSH", NativeLayout.FOPEN_NOFLUSH);
+        check("FOPEN_CACHE_DIR", NativeLayout.FOPEN_CACHE_DIR);
     }
 
     @Test

@@ -23,16 +23,6 @@ class LowLevelReadPathIT {
     @RegisterExtension
     static final TestMount FS = new TestMount("fusefs-read-it", 128L << 20, 32L << 20);
 
-    private static long requests() {
-        for (String line : FS.mount().daemonFigures().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2 && f[0].equals("requests")) {
-                return Long.parseLong(f[1]);
-            }
-        }
-        throw new AssertionError("no request count in " + FS.mount().daemonFigures());
-    }
-
     @Test
     void readsAtRandomOffsetsAndLengthsReturnTheFileBytes() throws Exception {
         // 48 MiB through a 32 MiB memory core: reads miss, read ahead and reclaim while lending.
@@ -75,11 +65,11 @@ class LowLevelReadPathIT {
         Path d = Files.createDirectories(FS.mp().resolve("neg"));
         Path missing = d.resolve("missing");
         assertFalse(Files.exists(missing));
-        long before = requests();
+        long before = FS.requests();
         for (int i = 0; i < 200; i++) {
             assertFalse(Files.exists(missing));
         }
-        long asked = requests() - before;
+        long asked = FS.requests() - before;
         assertTrue(asked < 20, "200 lookups of a missing name reached the daemon " + asked + " times");
 
         Files.writeString(missing, "now here");

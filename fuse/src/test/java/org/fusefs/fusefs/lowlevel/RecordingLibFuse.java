@@ -49,8 +49,8 @@ final class RecordingLibFuse implements LibFuseLowLevel {
     /** {ino, offset, length, number of replies sent before it}. */
     final List<long[]> invalidations = new ArrayList<>();
     /**
-     * What fuse_reply_open, fuse_reply_create and fuse_reply_buf return: -ENOENT when the opener
-     * was interrupted.
+     * What fuse_reply_buf returns (open, create and opendir replies are written whole with it):
+     * -ENOENT when the opener was interrupted.
      */
     int openResult;
     private final ByteBuffer ctx = ByteBuffer.allocateDirect(16);
@@ -116,14 +116,6 @@ final class RecordingLibFuse implements LibFuseLowLevel {
     }
 
     @Override
-    public int fuse_reply_create(long req, long entryParam, long fi) {
-        Reply r = add("create");
-        stat(r, entryParam + ENTRY_ATTR);
-        r.fh = IO.getLong(fi + FI_FH);
-        return openResult;
-    }
-
-    @Override
     public int fuse_reply_attr(long req, long stat, double attrTimeout) {
         stat(add("attr"), stat);
         return 0;
@@ -133,12 +125,6 @@ final class RecordingLibFuse implements LibFuseLowLevel {
     public int fuse_reply_readlink(long req, long link) {
         add("readlink").data = bytes(link, IO.getStringLength(link));
         return 0;
-    }
-
-    @Override
-    public int fuse_reply_open(long req, long fi) {
-        add("open").fh = IO.getLong(fi + FI_FH);
-        return openResult;
     }
 
     @Override

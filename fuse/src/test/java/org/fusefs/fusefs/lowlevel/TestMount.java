@@ -44,6 +44,32 @@ final class TestMount implements BeforeAllCallback, AfterAllCallback {
         return mount;
     }
 
+    /** FUSE requests the daemon served so far (its own count, as {@code ./fusefs stat} shows). */
+    long requests() {
+        for (String line : mount.daemonFigures().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 2 && f[0].equals("requests")) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        throw new AssertionError("no request count in " + mount.daemonFigures());
+    }
+
+    /**
+     * The request count once it stopped moving: RELEASE and FORGET are sent in the background
+     * after the system call returned.
+     */
+    long settledRequests() throws InterruptedException {
+        long n = requests();
+        for (int quiet = 0; quiet < 5; ) {
+            Thread.sleep(20);
+            long m = requests();
+            quiet = m == n ? quiet + 1 : 0;
+            n = m;
+        }
+        return n;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Capabilities.requireFuse();
