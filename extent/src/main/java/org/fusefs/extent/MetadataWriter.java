@@ -98,14 +98,23 @@ final class MetadataWriter {
             // first (no other inode has a dirty page). Only this thread holds two inode locks (no
             // other takes a second one, nor the namespace lock under one); a thread waiting at the
             // gate holds the lock of an inode outside the batch only, so this cannot deadlock.
+            //
+            // The generations are read before the gate closes: a change counted by then was made by
+            // then and marked its inode before it was made, so the inode is in the batch (a read
+            // moving atime after the gate closed is kept for the next batch, and must not count as
+            // covered by this one). Writeback below counts again what it allocates: at worst one
+            // more checkpoint than needed.
             List<Inode> batch;
+            long[] gens;
             if (full) {
                 // Every inode: lock them all before closing the gate, since a mutator of a clean
                 // inode waits at the gate holding its lock.
                 batch = new ArrayList<>(fs.inodes.all());
                 lockAll(batch, locked);
+                gens = fs.checkpoints.generations();
                 fs.dirty.close();
             } else {
+                gens = fs.checkpoints.generations();
                 batch = fs.dirty.close();
                 lockAll(batch, locked);
             }
@@ -116,8 +125,6 @@ final class MetadataWriter {
                     m.writeAndWait(0, Long.MAX_VALUE);
                 }
             }
-            // Every change counted so far is in memory now and in this checkpoint.
-            long[] gens = fs.checkpoints.generations();
             // Until this checkpoint completes, what is on the device is not known block by block.
             fs.lastTable = null;
             long highest = 0;

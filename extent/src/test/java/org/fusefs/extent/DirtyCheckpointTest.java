@@ -81,6 +81,149 @@ class DirtyCheckpointTest {
         }
     }
 
+    /**
+     * Threads change their own files (write, setattr, times, xattrs, reads moving atime, rename,
+     * create, unlink) while others fsync and fsyncdir: no thread waits forever at the gate of a
+     * running checkpoint, and once they stop, one more fsync leaves an image equal to the live
+     * filesystem (a change made while a checkpoint ran, atime included, went into a later one).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void changesDuringCheckpointsReachALaterOne() throws Exception {
+        try (PhysicalMemory mem = PhysicalMemory.create(MemoryConfig.builder().bytes(96L << 20).build())) {
+            long seed = 99;
+            TestDevice disk = new TestDevice("dirtyconc", DEV_BYTES);
+            PageCache mkfsCache = new PageCache(mem);
+            try {
+                ExtentFs.mkfs(disk, mem, mkfsCache, MkfsOptions.defaults().withUuidSeed(seed)).unmount();
+            } finally {
+                mkfsCache.dropCaches();
+                mkfsCache.close();
+            }
+            World w = new World(disk, mem, seed);
+            w.mount();
+            w.fs.verifyClean = false; // it reads clean inodes while reads move their atime
+            try {
+                ExtentFs fs = w.fs;
+                populate(w);
+                fs.sync();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicLong fsyncs = new java.util.concurrent.atomic.AtomicLong();
+                List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
+                for (int t = 0; t < DIRS; t++) {
+                    int id = t;
+                    tasks.add(() -> {
+                        Random r = new Random(seed * 31 + id);
+                        long dir = dirIno(fs, "/d" + id);
+                        byte[] b = new byte[5000];
+                        for (int step = 0; step < 400 && !stop.get(); step++) {
+                            List<DirEntry> names = new ArrayList<>();
+                            fs.readdir(dir, 0, e -> {
+                                if (e.name().startsWith("f") || e.name().startsWith("c")) {
+                                    names.add(e);
+                                }
+                                return true;
+                            });
+                            DirEntry e = names.get(r.nextInt(names.size()));
+                            long ino = e.ino();
+                            switch (r.nextInt(8)) {
+                                case 0 -> {
+                                    OpenFile f = fs.open(ino, OpenFlags.O_RDWR);
+                                    try {
+                                        r.nextBytes(b);
+                                        fs.write(f, r.nextInt(MAX_FILE), b, 0, 1 + r.nextInt(b.length));
+                                    } finally {
+                                        fs.release(f);
+                                    }
+                                }
+                                case 1 -> fs.setattr(ino, r.nextBoolean() ? SetAttr.mode(r.nextInt(01000))
+                                        : SetAttr.times(r.nextLong() >>> 4, null), null);
+                                case 2 -> fs.setxattr(ino, "user.c" + r.nextInt(2), new byte[r.nextInt(100)], 0);
+                                case 3 -> {
+                                    OpenFile f = fs.open(ino, OpenFlags.O_RDONLY);
+                                    try {
+                                        fs.read(f, 0, b, 0, 100);
+                                    } finally {
+                                        fs.release(f);
+                                    }
+                                }
+                                case 4 -> fs.rename(dir, e.name(), dir, "c" + id + "-" + step, 0);
+                                case 5 -> {
+                                    fs.unlink(dir, e.name());
+                                    OpenFile f = fs.create(dir, "c" + id + "-" + step, 0644,
+                                            OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0, 0);
+                                    fs.write(f, 0, b, 0, r.nextInt(b.length));
+                                    fs.release(f);
+                                }
+                                default -> {
+                                    OpenFile f = fs.open(ino, OpenFlags.O_RDONLY | OpenFlags.O_NOATIME);
+                                    try {
+                                        fs.fsync(f, r.nextBoolean());
+                                        fsyncs.incrementAndGet();
+                                    } finally {
+                                        fs.release(f);
+                                    }
+                                }
+                            }
+                        }
+                        return null;
+                    });
+                }
+                tasks.add(() -> {
+                    try {
+                        for (int k = 0; k < 200 && !stop.get(); k++) {
+                            fs.fsyncdir(Vfs.ROOT_INO, false);
+                            fsyncs.incrementAndGet();
+                        }
+                    } finally {
+                        stop.set(true);
+                    }
+                    return null;
+                });
+                java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(tasks.size());
+                try {
+                    for (java.util.concurrent.Future<Void> f : ex.invokeAll(tasks)) {
+                        f.get();
+                    }
+                } finally {
+                    ex.shutdownNow();
+                }
+                assertTrue(fsyncs.get() > 100, "only " + fsyncs.get() + " fsyncs ran");
+                // Everything is quiet: the last fsync commits what the checkpoints during the run left over.
+                fs.fsyncdir(Vfs.ROOT_INO, false);
+                TreeMap<String, String> live = snapshotOf(fs);
+                TestDevice copy = disk.snapshot("copy");
+                PageCache cache = new PageCache(mem);
+                try {
+                    ExtentFs img = ExtentFs.mount(copy, mem, cache);
+                    try {
+                        assertEquals(live, snapshotOf(img), "seed " + seed + ": the image after the last fsync");
+                    } finally {
+                        img.unmount();
+                    }
+                } finally {
+                    cache.dropCaches();
+                    cache.close();
+                }
+            } finally {
+                w.fs.unmount();
+                w.cache.close();
+            }
+        }
+    }
+
+    /** What {@link #read} shows, with each regular file's contents checksum. */
+    private static TreeMap<String, String> snapshotOf(ExtentFs fs) {
+        TreeMap<String, String> out = read(fs);
+        for (Map.Entry<String, String> e : out.entrySet()) {
+            if (e.getValue().startsWith("reg")) {
+                long ino = Long.parseLong(e.getValue().replaceAll(".* ino (\\d+) .*", "$1"));
+                e.setValue(e.getValue() + " data " + FsTree.crc(contents(fs, ino)));
+            }
+        }
+        return out;
+    }
+
     private static void run(PhysicalMemory mem, long seed) throws Exception {
         TestDevice disk = new TestDevice("dirty" + seed, DEV_BYTES);
         PageCache mkfsCache = new PageCache(mem);
