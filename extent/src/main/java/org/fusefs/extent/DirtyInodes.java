@@ -119,6 +119,10 @@ final class DirtyInodes {
      * (which blocks hold what on the device is not known).
      */
     synchronized void open(boolean failed) {
+        if (failed) {
+            // Its batch is lost and some marks in it are still set: only a full pass is right.
+            all = true;
+        }
         if (closedBy != Thread.currentThread()) {
             return;
         }
@@ -127,9 +131,6 @@ final class DirtyInodes {
             add(i);
         }
         late.clear();
-        if (failed) {
-            all = true;
-        }
         notifyAll();
     }
 }

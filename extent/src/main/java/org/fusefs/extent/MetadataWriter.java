@@ -131,7 +131,6 @@ final class MetadataWriter {
             for (Inode i : locked) {
                 highest = Math.max(highest, i.ino);
             }
-            long oldUsed = sb.itableUsed;
             // Blocks once written stay part of the table, so that freed inodes are zeroed on the device.
             sb.itableUsed = Math.max(sb.itableUsed, (highest + Superblock.INODES_PER_BLOCK - 1)
                     / Superblock.INODES_PER_BLOCK);
@@ -148,7 +147,7 @@ final class MetadataWriter {
                 // The last image, with copies of the blocks this batch changes (the old ones are
                 // compared with below) and zeroed blocks for the part of the table new in use.
                 table = Arrays.copyOf(last, (int) sb.itableUsed);
-                for (int k = (int) oldUsed; k < table.length; k++) {
+                for (int k = last.length; k < table.length; k++) {
                     table[k] = new byte[BlockIo.BLOCK_SIZE];
                     touched.set(k);
                 }
