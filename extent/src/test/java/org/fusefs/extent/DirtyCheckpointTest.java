@@ -212,6 +212,97 @@ class DirtyCheckpointTest {
         }
     }
 
+    /** A device whose writes fail with an I/O error once {@link #failAfter} writes have passed. */
+    private static final class FailingDevice implements org.fusefs.block.BlockDevice {
+        private final TestDevice below;
+        private final java.util.concurrent.atomic.AtomicLong left = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
+        FailingDevice(TestDevice below) {
+            this.below = below;
+        }
+
+        void failAfter(long writes) {
+            left.set(writes);
+        }
+
+        @Override
+        public String name() {
+            return below.name();
+        }
+
+        @Override
+        public long capacity() {
+            return below.capacity();
+        }
+
+        @Override
+        public void submit(org.fusefs.block.Bio bio) {
+            if (bio.op() == org.fusefs.block.ReqOp.WRITE && left.getAndDecrement() <= 0) {
+                bio.complete(org.fusefs.block.BlkStatus.IOERR, name() + ": injected write error");
+                return;
+            }
+            below.submit(bio);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * A checkpoint that fails part way (a write error in the journal or in place) leaves marks it
+     * had taken: the next checkpoint encodes every inode, and the image after it matches the live
+     * filesystem; the incremental ones after that too.
+     */
+    @Test
+    void aFailedCheckpointIsFollowedByAFullOne() throws Exception {
+        try (PhysicalMemory mem = PhysicalMemory.create(MemoryConfig.builder().bytes(96L << 20).build())) {
+            for (int failAt = 0; failAt < 6; failAt++) {
+                long seed = 500 + failAt;
+                TestDevice disk = new TestDevice("dirtyfail" + failAt, DEV_BYTES);
+                FailingDevice dev = new FailingDevice(disk);
+                PageCache cache = new PageCache(mem);
+                World w = new World(disk, mem, seed);
+                w.cache = cache;
+                w.fs = ExtentFs.mkfs(dev, mem, cache, MkfsOptions.defaults().withUuidSeed(seed));
+                try {
+                    populate(w);
+                    w.fs.sync();
+                    w.fs.verifyClean = true;
+                    for (int k = 0; k < 4; k++) {
+                        step(w);
+                    }
+                    // File data first, so that the error hits the checkpoint's writes (a data
+                    // page whose writeback fails is another matter: Linux's fsyncgate).
+                    for (String path : files(w)) {
+                        long ino = w.fs.lookup(dirIno(w.fs, parent(path)), name(path)).ino();
+                        w.fs.mapping(ino).writeAndWait(0, Long.MAX_VALUE);
+                    }
+                    dev.failAfter(failAt);
+                    String where = "seed " + seed + ", write error after " + failAt + " writes of the checkpoint";
+                    try {
+                        fsync(w);
+                        throw new AssertionError(where + ": fsync succeeded");
+                    } catch (ErrnoException e) {
+                        assertEquals(org.fusefs.uapi.Errno.EIO, e.errno(), where);
+                    }
+                    dev.failAfter(Long.MAX_VALUE);
+                    for (int round = 0; round < 4; round++) {
+                        for (int k = 0; k < 3; k++) {
+                            step(w);
+                        }
+                        fsync(w);
+                        check(w, where + ", round " + round + " after it");
+                    }
+                } finally {
+                    dev.failAfter(Long.MAX_VALUE);
+                    w.fs.unmount();
+                    cache.close();
+                }
+            }
+        }
+    }
+
     /** What {@link #read} shows, with each regular file's contents checksum. */
     private static TreeMap<String, String> snapshotOf(ExtentFs fs) {
         TreeMap<String, String> out = read(fs);
