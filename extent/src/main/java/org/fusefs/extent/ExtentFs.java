@@ -418,6 +418,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
                     throw new ErrnoException(Errno.EFBIG, "size " + a.size() + " > s_maxbytes " + MAX_BYTES);
                 }
             }
+            InodeFlags.checkSetattr(i, a);
             long t = now();
             boolean changed = false;
             if (a.size() != null) {
@@ -497,6 +498,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (i.freed) {
             throw new ErrnoException(Errno.ENOENT, "ino " + i.ino + " was deleted");
         }
+        InodeFlags.checkOpen(i, flags);
         if ((flags & OpenFlags.O_TRUNC) != 0 && i.isReg() && OpenFlags.writable(flags) && i.size != 0) {
             dirty.mark(i);
             Truncate.setSizeLocked(this, i, 0);
@@ -648,7 +650,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     @Override
     public void setxattr(long ino, String name, byte[] value, int flags) {
         try {
-            xattrs.set(inode(ino), name, value, flags);
+            Inode i = inode(ino);
+            InodeFlags.checkXattrChange(i);
+            xattrs.set(i, name, value, flags);
         } finally {
             metadataChanged();
         }
@@ -657,8 +661,38 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     @Override
     public void removexattr(long ino, String name) {
         try {
-            xattrs.remove(inode(ino), name);
+            Inode i = inode(ino);
+            InodeFlags.checkXattrChange(i);
+            xattrs.remove(i, name);
         } finally {
+            metadataChanged();
+        }
+    }
+
+    // ---- Vfs: inode flags ----------------------------------------------------------------------
+
+    @Override
+    public int getflags(long ino) {
+        return inode(ino).flags;
+    }
+
+    @Override
+    public void setflags(long ino, int flags) {
+        InodeFlags.checkSettable(ino, flags);
+        Inode i = inode(ino);
+        // Both locks: the name checks read the flags under the namespace lock, the others under
+        // the inode lock.
+        ns.ns.writeLock().lock();
+        i.lock.lock();
+        try {
+            dirty.mark(i);
+            if (i.flags != flags) {
+                i.flags = flags;
+                i.ctimeNs = now();
+            }
+        } finally {
+            i.lock.unlock();
+            ns.ns.writeLock().unlock();
             metadataChanged();
         }
     }

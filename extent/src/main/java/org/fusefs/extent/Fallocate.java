@@ -58,6 +58,7 @@ final class Fallocate {
             throw new ErrnoException(Errno.EBADF, "fallocate on ino " + f.ino() + " not open for writing");
         }
         Inode i = f.inode;
+        InodeFlags.checkFallocate(i, mode);
         int type = i.type();
         if (type == FileMode.S_IFIFO) {
             throw new ErrnoException(Errno.ESPIPE, "fallocate on a fifo");

@@ -105,6 +105,9 @@ final class FileIo {
      * day old. Written without the inode lock: racing readers store nearly the same time.
      */
     static void touchAtime(ExtentFs fs, Inode i) {
+        if ((i.flags & InodeFlags.FS_NOATIME_FL) != 0) {
+            return;
+        }
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
@@ -150,6 +153,7 @@ final class FileIo {
         try {
             // Before any page is dirtied or block promised (see DirtyInodes).
             fs.dirty.mark(i);
+            InodeFlags.checkWrite(i);
             if ((f.flags() & OpenFlags.O_APPEND) != 0) {
                 pos = i.size;
             }

@@ -44,6 +44,8 @@ final class Inode {
     volatile long ctimeNs;
     volatile long rdev;
     volatile long generation;
+    /** chattr flags ({@link InodeFlags}), written under {@link #lock} and the namespace lock. */
+    volatile int flags;
 
     /** Regular files: the block map; directories: unused in memory. Guarded by dataSem. */
     final ExtentTree extents = new ExtentTree();

@@ -15,11 +15,13 @@ import java.util.Map;
  * <p>Inode layout (little-endian): mode, uid, gid, nlink (u32 each); size, atime, mtime, ctime (ns),
  * rdev, generation, xattr chain head, data chain head (directory entries or a long symlink),
  * directory next cookie, directory parent (u64 each, from offset 16); then at 96 the 60-byte
- * {@code i_block}: the extent tree root of a regular file or the target of a short symlink.
+ * {@code i_block}: the extent tree root of a regular file or the target of a short symlink; at 156
+ * the inode flags (u32, {@link InodeFlags}; zero in images made before they existed).
  */
 final class InodeFormat {
     static final int I_BLOCK = 96;
     static final int INLINE_SYMLINK = ExtentTreeFormat.ROOT_BYTES;
+    static final int I_FLAGS = I_BLOCK + ExtentTreeFormat.ROOT_BYTES;
 
     private InodeFormat() {
     }
@@ -38,6 +40,7 @@ final class InodeFormat {
         bb.putLong(off + 56, i.generation);
         bb.putLong(off + 64, xattrHead);
         bb.putLong(off + 72, chainHead);
+        bb.putInt(off + I_FLAGS, i.flags);
         if (i.dir != null) {
             bb.putLong(off + 80, i.dir.nextCookie());
             bb.putLong(off + 88, i.dir.parent);
@@ -56,6 +59,7 @@ final class InodeFormat {
         i.ctimeNs = bb.getLong(off + 40);
         i.rdev = bb.getLong(off + 48);
         i.generation = bb.getLong(off + 56);
+        i.flags = bb.getInt(off + I_FLAGS);
         if (i.dir != null) {
             i.dir.setNextCookie(bb.getLong(off + 80));
             i.dir.parent = bb.getLong(off + 88);

@@ -59,6 +59,7 @@ final class Namespace {
         if (d.nlink == 0) {
             throw new ErrnoException(Errno.ENOENT, "directory " + d.ino + " was removed");
         }
+        InodeFlags.checkCreate(d);
     }
 
     InodeAttr lookup(long dir, String name) {
@@ -235,6 +236,7 @@ final class Namespace {
                 throw new ErrnoException(Errno.EPERM, "hard link to directory " + ino);
             }
             checkNewEntry(d, newName);
+            InodeFlags.checkLink(i);
             if (i.nlink == 0) {
                 throw new ErrnoException(Errno.ENOENT, "ino " + ino + " was unlinked");
             }
@@ -271,6 +273,7 @@ final class Namespace {
                 throw new ErrnoException(Errno.ENOENT, "no '" + name + "' in directory " + dir);
             }
             Inode i = fs.inode(e.ino());
+            InodeFlags.checkDelete(d, i);
             if (i.isDir()) {
                 throw new ErrnoException(Errno.EISDIR, "'" + name + "' is a directory");
             }
@@ -298,6 +301,7 @@ final class Namespace {
                 throw new ErrnoException(Errno.ENOENT, "no '" + name + "' in directory " + dir);
             }
             Inode i = fs.inode(e.ino());
+            InodeFlags.checkDelete(d, i);
             if (!i.isDir()) {
                 throw new ErrnoException(Errno.ENOTDIR, "'" + name + "' is not a directory");
             }
@@ -388,6 +392,13 @@ final class Namespace {
             }
             if (dst == src) {
                 return;
+            }
+            // vfs_rename: may_delete of the source, then may_delete of the target or may_create.
+            InodeFlags.checkDelete(od, src);
+            if (dst != null) {
+                InodeFlags.checkDelete(nd, dst);
+            } else {
+                InodeFlags.checkCreate(nd);
             }
             if (dst != null && !exchange) {
                 if (src.isDir() && !dst.isDir()) {

@@ -97,6 +97,16 @@ public interface Vfs {
 
     void removexattr(long ino, String name);
 
+    /** FS_IOC_GETFLAGS: the inode's chattr flags ({@link InodeFlags}). */
+    int getflags(long ino);
+
+    /**
+     * FS_IOC_SETFLAGS: replaces the inode's chattr flags; EOPNOTSUPP for a flag outside
+     * {@link InodeFlags#SUPPORTED}. Whether the caller may (the owner, and CAP_LINUX_IMMUTABLE
+     * for append-only and immutable) is the kernel's check, made before the request is sent.
+     */
+    void setflags(long ino, int flags);
+
     /** fallocate(2) with every mode of shared/spec/fallocate.md, including collapse and insert. */
     void fallocate(OpenFile f, int mode, long offset, long length);
 

@@ -457,6 +457,13 @@ class DirtyCheckpointTest {
                 return "chmod/chown " + path;
             }
             case 5 -> {
+                if (r.nextBoolean()) {
+                    // chattr with the flags that restrict nothing the workload does.
+                    int flags = (r.nextBoolean() ? InodeFlags.FS_NODUMP_FL : 0)
+                            | (r.nextBoolean() ? InodeFlags.FS_NOATIME_FL : 0);
+                    fs.setflags(ino, flags);
+                    return "chattr " + path + " 0x" + Integer.toHexString(flags);
+                }
                 fs.setattr(ino, SetAttr.times(r.nextLong() >>> 4, r.nextLong() >>> 4), null);
                 return "utimens " + path;
             }
@@ -751,7 +758,8 @@ class DirtyCheckpointTest {
                 .append(" uid ").append(a.uid()).append(" gid ").append(a.gid()).append(" nlink ").append(a.nlink())
                 .append(" size ").append(a.size()).append(" blocks ").append(a.blocks())
                 .append(" atime ").append(a.atimeNs()).append(" mtime ").append(a.mtimeNs())
-                .append(" ctime ").append(a.ctimeNs()).append(" gen ").append(a.generation());
+                .append(" ctime ").append(a.ctimeNs()).append(" gen ").append(a.generation())
+                .append(" flags ").append(Integer.toHexString(fs.getflags(ino)));
         for (String x : fs.listxattr(ino)) {
             sb.append(" xattr ").append(x).append('=').append(FsTree.crc(fs.getxattr(ino, x)));
         }

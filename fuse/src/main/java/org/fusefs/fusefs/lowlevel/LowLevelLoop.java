@@ -41,6 +41,8 @@ final class LowLevelLoop {
     private final long channel;
     private final Thread[] workers;
     private final long[] requests;
+    /** Per worker, requests by opcode ({@link FuseOpcode#slot}): {@link FuseOpcode#SLOTS} longs each. */
+    private final long[] byOpcode;
     private final long[] cpuAtExit;
     /** Workers waiting in (or about to enter) the channel read. */
     private final AtomicInteger waiting = new AtomicInteger();
@@ -62,6 +64,7 @@ final class LowLevelLoop {
         this.channel = channel;
         this.workers = new Thread[threads];
         this.requests = new long[threads * SLOT];
+        this.byOpcode = new long[threads * FuseOpcode.SLOTS];
         this.cpuAtExit = new long[threads];
         for (int i = 0; i < threads; i++) {
             int id = i;
@@ -118,6 +121,10 @@ final class LowLevelLoop {
                     break;
                 }
                 requests[slot]++;
+                if ((IO.getInt(buf + FUSE_BUF_FLAGS) & FUSE_BUF_IS_FD) == 0) {
+                    // fuse_in_header: len (u32), then the opcode.
+                    byOpcode[id * FuseOpcode.SLOTS + FuseOpcode.slot(IO.getInt(IO.getLong(buf + FUSE_BUF_MEM) + 4))]++;
+                }
                 if (busy.incrementAndGet() >= active.get()) {
                     activateOne();
                 }
@@ -188,6 +195,17 @@ final class LowLevelLoop {
         long sum = 0;
         for (int i = 0; i < workers.length; i++) {
             sum += requests[i * SLOT];
+        }
+        return sum;
+    }
+
+    /** Requests served so far by opcode slot ({@link FuseOpcode#name(int)}), summed over the workers. */
+    long[] requestsByOpcode() {
+        long[] sum = new long[FuseOpcode.SLOTS];
+        for (int w = 0; w < workers.length; w++) {
+            for (int s = 0; s < FuseOpcode.SLOTS; s++) {
+                sum[s] += byOpcode[w * FuseOpcode.SLOTS + s];
+            }
         }
         return sum;
     }

@@ -186,16 +186,20 @@ public final class LowLevelMount {
         return state == State.CLOSED;
     }
 
-    /** Requests served, worker CPU time, uptime and inodes the kernel holds, as lines of text. */
+    /**
+     * Requests served (in all and by opcode, most frequent first), worker CPU time, uptime and
+     * inodes the kernel holds, as lines of text.
+     */
     public String daemonFigures() {
         long req = loop.requests();
         long cpu = loop.workerCpuNanos();
         double perReq = req == 0 ? 0 : cpu / 1000.0 / req;
         return String.format("daemon:%n  threads        %d%n  threads_active %d%n  activations    %d%n  requests       %d%n"
+                + "  requests_by_op %s%n"
                 + "  worker_cpu_ns  %d%n  cpu_per_req_us %.2f%n  uptime_ms      %d%n  kernel_inodes  %d%n"
                 + "  eio_bugs       %d%n",
-                loop.threads(), loop.activeThreads(), loop.activations(), req, cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L,
-                fs.lookups().size(), LowLevelFs.bugs());
+                loop.threads(), loop.activeThreads(), loop.activations(), req, FuseOpcode.format(loop.requestsByOpcode()),
+                cpu, perReq, (System.nanoTime() - startNanos) / 1_000_000L, fs.lookups().size(), LowLevelFs.bugs());
     }
 
     /**

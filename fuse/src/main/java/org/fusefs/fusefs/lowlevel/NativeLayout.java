@@ -128,6 +128,8 @@ final class NativeLayout {
     static final int FUSE_BUF_MEM = 16;
     static final int FUSE_BUF_FD = 24;
     static final int FUSE_BUF_POS = 32;
+    /** fuse_buf.flags: the data is in a file descriptor (splice), not in mem. */
+    static final int FUSE_BUF_IS_FD = 1 << 1;
 
     // setattr's to_set bits
     static final int SET_ATTR_MODE = 1;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
 import org.fusefs.extent.FiemapExtent;
+import org.fusefs.extent.InodeFlags;
 import org.fusefs.extent.InodeInvalidation;
 import org.fusefs.uapi.Errno;
 import org.fusefs.uapi.ErrnoException;
@@ -13,7 +14,8 @@ import org.fusefs.uapi.FallocFlag;
 import org.fusefs.uapi.OpenFlags;
 
 /**
- * Answers the fusefs ioctls of {@code fusefs_ioctl.h} on a file or directory of the mount. The
+ * Answers the fusefs ioctls of {@code fusefs_ioctl.h} on a file or directory of the mount, and
+ * the inode-flag ioctls of chattr and lsattr. The
  * buffer is the kernel's copy of the caller's struct (little-endian), written back to the caller
  * for commands with {@code _IOC_READ}. The {@code nodeid} fields of the structs are not read: the
  * inode the ioctl runs on is the kernel's nodeid, and invalidation names it directly.
@@ -22,6 +24,27 @@ import org.fusefs.uapi.OpenFlags;
  * {@link InodeInvalidation} from inside the call; the caller decides when they reach the kernel.
  */
 public final class IoctlHandler {
+    /**
+     * linux/fs.h's inode-flag ioctls (chattr, lsattr). The kernel answers them through its
+     * fileattr operations, which check the caller's right first (owner; CAP_LINUX_IMMUTABLE for
+     * append-only and immutable) and then send these commands with a 4-byte flags word.
+     */
+    static final int FS_IOC_GETFLAGS = 0x80086601;
+    static final int FS_IOC_SETFLAGS = 0x40086602;
+    private static final int FLAGS_SIZE = 4;
+    /**
+     * The same through {@code struct fsxattr} (xfs_io's chattr; and the kernel reads the old
+     * flags this way before every FS_IOC_SETFLAGS): xflags, extsize, nextents, projid,
+     * cowextsize (u32 each), 8 bytes of padding.
+     */
+    static final int FS_IOC_FSGETXATTR = 0x801C581F;
+    static final int FS_IOC_FSSETXATTR = 0x401C5820;
+    private static final int FSXATTR_SIZE = 28;
+    private static final int FSX_EXTSIZE = 4;
+    private static final int FSX_NEXTENTS = 8;
+    private static final int FSX_PROJID = 12;
+    private static final int FSX_COWEXTSIZE = 16;
+
     private final FileOperations files;
     private final FsIntrospection introspection;
     private final Supplier<String> daemonFigures;
@@ -80,8 +103,43 @@ public final class IoctlHandler {
         } else if (cmd == FusefsIoctl.REPORT) {
             need(data, FusefsIoctl.REPORT_SIZE);
             return report(ino, fh, data);
+        } else if (cmd == FS_IOC_GETFLAGS) {
+            need(data, FLAGS_SIZE);
+            data.putInt(0, files.vfs().getflags(target(ino, fh)));
+            return 0;
+        } else if (cmd == FS_IOC_SETFLAGS) {
+            need(data, FLAGS_SIZE);
+            files.vfs().setflags(target(ino, fh), data.getInt(0));
+            return 0;
+        } else if (cmd == FS_IOC_FSGETXATTR) {
+            need(data, FSXATTR_SIZE);
+            return fsgetxattr(target(ino, fh), data);
+        } else if (cmd == FS_IOC_FSSETXATTR) {
+            need(data, FSXATTR_SIZE);
+            return fssetxattr(target(ino, fh), data);
         }
         throw new ErrnoException(Errno.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
+    }
+
+    private int fsgetxattr(long ino, ByteBuffer d) {
+        var vfs = files.vfs();
+        int nextents = org.fusefs.uapi.FileMode.isReg(vfs.getattr(ino).mode())
+                ? vfs.fiemap(ino, 0, Long.MAX_VALUE).size() : 0;
+        d.putInt(0, InodeFlags.toXflags(vfs.getflags(ino))).putInt(FSX_EXTSIZE, 0).putInt(FSX_NEXTENTS, nextents)
+                .putInt(FSX_PROJID, 0).putInt(FSX_COWEXTSIZE, 0);
+        return 0;
+    }
+
+    /** Sets the flags; project ids and extent size hints are not kept here (as on ext4 without quota). */
+    private int fssetxattr(long ino, ByteBuffer d) {
+        if (d.getInt(FSX_PROJID) != 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, "project id " + d.getInt(FSX_PROJID) + ": no project quota here");
+        }
+        if (d.getInt(FSX_EXTSIZE) != 0 || d.getInt(FSX_COWEXTSIZE) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "extent size hints are not supported");
+        }
+        files.vfs().setflags(ino, InodeFlags.fromXflags(d.getInt(0)));
+        return 0;
     }
 
     /** The inode an ioctl addresses: the open handle's when there is one (EBADF when stale), else {@code ino}. */

@@ -30,12 +30,16 @@ class KernelCachingIT {
         Path f = FS.mp().resolve("flush");
         Files.writeString(f, "x");
         long before = FS.settledRequests();
+        long flushes = FS.requests("FLUSH");
+        long opens = FS.requests("OPEN");
         for (int i = 0; i < 100; i++) {
             try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
                 assertTrue(c.isOpen());
             }
         }
         long asked = FS.settledRequests() - before;
+        assertEquals(0, FS.requests("FLUSH") - flushes, "FLUSH requests for 100 closes");
+        assertEquals(100, FS.requests("OPEN") - opens, "OPEN requests for 100 opens");
         // OPEN and RELEASE each time; a FLUSH per close would make it 300.
         assertTrue(asked <= 210, "100 opens and closes took " + asked + " requests");
     }
@@ -84,10 +88,12 @@ class KernelCachingIT {
         Files.write(f, data);
         assertArrayEquals(data, Files.readAllBytes(f));
         long before = FS.settledRequests();
+        long reads = FS.requests("READ");
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(data, Files.readAllBytes(f));
         }
         long asked = FS.settledRequests() - before;
+        assertEquals(0, FS.requests("READ") - reads, "READ requests for a file in the kernel's cache");
         // OPEN and RELEASE each time; reading the MiB again would add at least 8 READs per open.
         assertTrue(asked <= 8, "3 reads of a cached 1 MiB file took " + asked + " requests");
 
@@ -118,10 +124,12 @@ class KernelCachingIT {
         }
         assertEquals(names, list(d));
         long before = FS.settledRequests();
+        long readdirs = FS.requests("READDIR");
         for (int i = 0; i < 3; i++) {
             assertEquals(names, list(d));
         }
         long asked = FS.settledRequests() - before;
+        assertEquals(0, FS.requests("READDIR") - readdirs, "READDIR requests for an unchanged directory");
         // OPENDIR and RELEASEDIR each time; reading 1,000 entries again takes several READDIRs.
         assertTrue(asked <= 8, "3 listings of an unchanged 1,000-entry directory took " + asked + " requests");
 

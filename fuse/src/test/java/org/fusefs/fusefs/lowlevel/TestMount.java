@@ -55,6 +55,22 @@ final class TestMount implements BeforeAllCallback, AfterAllCallback {
         throw new AssertionError("no request count in " + mount.daemonFigures());
     }
 
+    /** Requests with opcode {@code op} ("FLUSH", "READDIR", ...) served so far. */
+    long requests(String op) {
+        for (String line : mount.daemonFigures().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && f[0].equals("requests_by_op")) {
+                for (int k = 1; k < f.length; k++) {
+                    if (f[k].startsWith(op + "=")) {
+                        return Long.parseLong(f[k].substring(op.length() + 1));
+                    }
+                }
+                return 0;
+            }
+        }
+        throw new AssertionError("no requests_by_op in " + mount.daemonFigures());
+    }
+
     /**
      * The request count once it stopped moving: RELEASE and FORGET are sent in the background
      * after the system call returned.

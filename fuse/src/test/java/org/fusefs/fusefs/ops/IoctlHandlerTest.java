@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.fusefs.cli.Backend;
+import org.fusefs.extent.InodeFlags;
 import org.fusefs.extent.Vfs;
 import org.fusefs.fusefs.testing.TestBackends;
 import org.fusefs.memory.MfResult;
@@ -121,6 +122,38 @@ class IoctlHandlerTest {
         ByteBuffer d = fallocateArgs(FallocFlag.PUNCH_HOLE | FallocFlag.KEEP_SIZE, 0, 4096);
         assertEquals(Errno.EISDIR, assertThrows(ErrnoException.class,
                 () -> handler.ioctl(Vfs.ROOT_INO, dir.fh(), FusefsIoctl.FALLOCATE, d)).errno());
+    }
+
+    @Test
+    void inodeFlags_throughFlagsAndFsxattr_asChattrAndXfsIoSendThem() {
+        FileHandle h = fileWith("flags", 3);
+        ByteBuffer set = buf(4).putInt(0, InodeFlags.FS_APPEND_FL | InodeFlags.FS_NODUMP_FL);
+        assertEquals(0, handler.ioctl(h.ino(), h.fh(), IoctlHandler.FS_IOC_SETFLAGS, set));
+        ByteBuffer get = buf(4);
+        assertEquals(0, handler.ioctl(h.ino(), h.fh(), IoctlHandler.FS_IOC_GETFLAGS, get));
+        assertEquals(InodeFlags.FS_APPEND_FL | InodeFlags.FS_NODUMP_FL, get.getInt(0));
+        // The kernel reads the old flags through FSGETXATTR before every SETFLAGS.
+        ByteBuffer fsx = buf(28);
+        assertEquals(0, handler.ioctl(h.ino(), 0, IoctlHandler.FS_IOC_FSGETXATTR, fsx));
+        assertEquals(InodeFlags.FS_XFLAG_APPEND | InodeFlags.FS_XFLAG_NODUMP, fsx.getInt(0), "fsx_xflags");
+        assertEquals(vfs.fiemap(h.ino(), 0, Long.MAX_VALUE).size(), fsx.getInt(8), "fsx_nextents");
+        fsx.putInt(0, InodeFlags.FS_XFLAG_IMMUTABLE);
+        assertEquals(0, handler.ioctl(h.ino(), 0, IoctlHandler.FS_IOC_FSSETXATTR, fsx));
+        assertEquals(InodeFlags.FS_IMMUTABLE_FL, vfs.getflags(h.ino()));
+        ByteBuffer sync = buf(28).putInt(0, 0x20); // FS_XFLAG_SYNC: not kept here
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(ErrnoException.class,
+                () -> handler.ioctl(h.ino(), 0, IoctlHandler.FS_IOC_FSSETXATTR, sync)).errno());
+        ByteBuffer project = buf(28).putInt(12, 7);
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(ErrnoException.class,
+                () -> handler.ioctl(h.ino(), 0, IoctlHandler.FS_IOC_FSSETXATTR, project)).errno());
+        assertEquals(InodeFlags.FS_IMMUTABLE_FL, vfs.getflags(h.ino()), "refused changes leave the flags");
+        // Directories too (chattr opens them read-only; FUSE sends the ioctl on the opendir handle).
+        FileHandle dir = files.opendir(Vfs.ROOT_INO);
+        assertEquals(0, handler.ioctl(Vfs.ROOT_INO, dir.fh(), IoctlHandler.FS_IOC_SETFLAGS,
+                buf(4).putInt(0, InodeFlags.FS_NOATIME_FL)));
+        assertEquals(InodeFlags.FS_NOATIME_FL, vfs.getflags(Vfs.ROOT_INO));
+        vfs.setflags(Vfs.ROOT_INO, 0);
+        vfs.setflags(h.ino(), 0);
     }
 
     @Test
