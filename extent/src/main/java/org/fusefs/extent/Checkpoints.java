@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Two generations count changes, each bumped after the change is made, never before: all
  * metadata changes ({@code metaGen}), and those fdatasync must commit ({@code dataSyncGen}: all but
- * changes of times alone). A checkpoint reads both under every inode lock, so it covers every
- * change counted by then; once committed it records them. fsync reads its generation after writing
+ * changes of times alone). A checkpoint reads both just before it closes the gate of
+ * {@link DirtyInodes}: a change counted by then was made by then, and marked its inode dirty before
+ * it was made, so the inode is in the batch, whose locks the checkpoint takes before it encodes;
+ * the checkpoint covers it. Once committed it records them. fsync reads its generation after writing
  * back its data: when a committed checkpoint read one at least as high, nothing it must commit is
  * missing (jbd2's group commit, for free) and only a device flush remains.
  *
@@ -42,7 +44,7 @@ final class Checkpoints {
         metaGen.incrementAndGet();
     }
 
-    /** The current generations {all, fdatasync's}, read by a checkpoint under every inode lock. */
+    /** The current generations {all, fdatasync's}, read by a checkpoint before it closes its gate. */
     long[] generations() {
         return new long[] {metaGen.get(), dataSyncGen.get()};
     }

@@ -35,18 +35,29 @@ import org.fusefs.uapi.OpenFlags;
  *             allocator lock (BlockAllocator), inode table lock (InodeTable)
  * </pre>
  * Leaf monitors outside the order, which call nothing out: an inode's own monitor (creating its
- * address space) and the lifecycle monitor (one checkpoint, sync or unmount at a time, taken before
+ * address space), the dirty-inode monitor (DirtyInodes: a mark waits on it while a checkpoint runs,
+ * holding at most one inode lock or the namespace lock) and the lifecycle monitor (one checkpoint, sync or unmount at a time, taken before
  * all else).
- * Only the metadata writer holds two inode locks at once: all of them, in inode order, under the
- * namespace write lock; no other thread takes a second inode lock or the namespace lock while
- * holding an inode lock, so this cannot deadlock. release() takes the namespace lock shared so
- * that an eviction cannot run in the middle of a metadata write.
+ * Only the metadata writer holds two inode locks at once: those of the inodes marked dirty (all of
+ * them after mount or a failed checkpoint), in inode order, under the namespace write lock; no other
+ * thread takes a second inode lock or the namespace lock while holding an inode lock, so this
+ * cannot deadlock. release() takes the namespace lock shared so that an eviction cannot run in the
+ * middle of a metadata write.
+ *
+ * <p>Dirty marking ({@link DirtyInodes}), the rule that lets a checkpoint leave the other inodes
+ * unlocked: every change of an inode's metadata calls {@code dirty.mark(inode)} before it changes
+ * anything, right after taking the inode lock (setattr, write, O_TRUNC, fallocate, xattrs) or
+ * under the namespace lock (namespace operations, eviction), holding no page lock, invalidate lock
+ * or dataSem. While a checkpoint runs its gate is closed and the mark of a clean inode waits (with
+ * only that inode's lock held, which the checkpoint does not take). A read moving atime marks
+ * without waiting ({@code markTimes}). Writeback needs no mark: only write(2), which marks, dirties
+ * pages.
  *
  * <p>Metadata lives in memory and reaches the device as checkpoints through the journal (see
  * the package documentation): at {@link #sync}, {@link #unmount}, {@link #fsync} and
  * {@link #fsyncdir} (which make everything before them durable), and when a write or fallocate short
  * of space needs the blocks freed since the last checkpoint. Checkpoints take the lifecycle monitor,
- * the namespace lock and every inode lock, so they are forced only from the entry points, where
+ * the namespace lock and the dirty inodes' locks, so they are forced only from the entry points, where
  * the caller holds none of them.
  */
 public final class ExtentFs implements Vfs, AutoCloseable {
@@ -77,6 +88,13 @@ public final class ExtentFs implements Vfs, AutoCloseable {
     final Journal journal;
     /** Sequence number of the last checkpoint written; guarded by the lifecycle monitor. */
     long journalSeq;
+    /** The inodes changed since the last checkpoint: what the next one encodes. */
+    final DirtyInodes dirty = new DirtyInodes();
+    /**
+     * Tests only: each incremental checkpoint checks that every inode it leaves out encodes as last
+     * written (costs a walk of every inode; single-threaded use, see MetadataWriter).
+     */
+    volatile boolean verifyClean;
     /** When and whether to commit a checkpoint (fsync, space); counts metadata changes. */
     final Checkpoints checkpoints;
     final Object lifecycle = new Object();
@@ -241,6 +259,9 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         if (i.nlink > 0 || i.openCount > 0 || i.freed) {
             return;
         }
+        // Under the namespace lock (or at mount): the checkpoint's gate is open; the next one
+        // zeroes the slot.
+        dirty.mark(i);
         i.freed = true;
         if (i.mapping != null) {
             try {
@@ -382,6 +403,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         Inode i = inode(ino);
         i.lock.lock();
         try {
+            dirty.mark(i);
             if (a.size() != null) {
                 if (i.isDir()) {
                     throw new ErrnoException(Errno.EISDIR, "truncate of directory " + ino);
@@ -478,6 +500,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         }
         InodeFlags.checkOpen(i, flags);
         if ((flags & OpenFlags.O_TRUNC) != 0 && i.isReg() && OpenFlags.writable(flags) && i.size != 0) {
+            dirty.mark(i);
             Truncate.setSizeLocked(this, i, 0);
             long t = now();
             i.mtimeNs = t;
@@ -662,6 +685,7 @@ public final class ExtentFs implements Vfs, AutoCloseable {
         ns.ns.writeLock().lock();
         i.lock.lock();
         try {
+            dirty.mark(i);
             if (i.flags != flags) {
                 i.flags = flags;
                 i.ctimeNs = now();

@@ -78,6 +78,7 @@ final class Fallocate {
         }
         i.lock.lock();
         try {
+            fs.dirty.mark(i);
             fileModifiedLocked(i);
             switch (op) {
                 case FallocFlag.ALLOCATE_RANGE -> allocateRange(i, offset, len, keep);

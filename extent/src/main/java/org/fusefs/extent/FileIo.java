@@ -111,11 +111,13 @@ final class FileIo {
         long a = i.atimeNs;
         if (a <= i.mtimeNs || a <= i.ctimeNs) {
             i.atimeNs = ExtentFs.now();
+            fs.dirty.markTimes(i);
             fs.checkpoints.timesChanged();
         } else {
             long now = ExtentFs.now();
             if (now - a >= DAY_NS) {
                 i.atimeNs = now;
+                fs.dirty.markTimes(i);
                 fs.checkpoints.timesChanged();
             }
         }
@@ -149,6 +151,8 @@ final class FileIo {
         boolean timesOnly = false;
         i.lock.lock();
         try {
+            // Before any page is dirtied or block promised (see DirtyInodes).
+            fs.dirty.mark(i);
             InodeFlags.checkWrite(i);
             if ((f.flags() & OpenFlags.O_APPEND) != 0) {
                 pos = i.size;

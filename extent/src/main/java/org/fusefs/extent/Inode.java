@@ -14,7 +14,9 @@ import org.fusefs.uapi.FileMode;
  * {@link #lock} is {@code i_rwsem}, held by every change of size, contents or attributes and by
  * fallocate; {@link #dataSem} is {@code i_data_sem}, guarding {@link #extents} and {@link #pending}
  * and taken also by writeback and readpage, which run under page locks without the inode lock.
- * Order: namespace lock, inode lock, page lock, dataSem, allocator lock.
+ * Order: namespace lock, inode lock, page lock, dataSem, allocator lock. Every change of what the
+ * inode's on-device image holds marks it {@link #dirty} first ({@link DirtyInodes#mark}), so a
+ * checkpoint encodes it.
  */
 final class Inode {
     final long ino;
@@ -70,6 +72,11 @@ final class Inode {
     int openCount;
     /** The page cache of a regular file, created on first use; guarded by lock. */
     volatile AddressSpace mapping;
+    /**
+     * Changed since the last checkpoint took its batch: written under {@link DirtyInodes}' monitor
+     * (see there for the rule every change follows), read without it.
+     */
+    volatile boolean dirty;
     /** Set when the inode was freed; a late caller must not touch it. */
     volatile boolean freed;
 

@@ -4,19 +4,28 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.logging.Logger;
 import org.fusefs.extent.alloc.NoSpaceException;
 import org.fusefs.pagecache.AddressSpace;
 
 /**
- * Writes a checkpoint: the in-memory metadata (every inode into the inode table, the extent tree
+ * Writes a checkpoint: the in-memory metadata (inodes into the inode table, the extent tree
  * blocks, directory, xattr and symlink chains, the free-space chain and the superblock), each block
- * checksummed, as one journal transaction. Every inode is encoded; only blocks that differ from the
- * last completed checkpoint's are written: inode-table blocks are compared with their last images,
- * a chain or tree whose contents did not change keeps its blocks ({@link Written}), a changed one
- * moves to new blocks. Mount records what it read (chains by their bytes, trees not), so the first
- * checkpoint after it writes little; the one after a failed checkpoint writes all.
+ * checksummed, as one journal transaction. Only the inodes marked dirty since the last checkpoint
+ * ({@link DirtyInodes}) are encoded, into copies of their inode-table blocks as the last completed
+ * checkpoint wrote them, so the cost follows what changed, not the number of inodes (jbd2 commits
+ * the buffers a transaction dirtied). Only blocks that differ from the last completed checkpoint's
+ * are written: changed inode-table blocks, chains and trees whose contents changed (to new blocks;
+ * one that did not keeps its blocks, {@link Written}), the free-space chain when the map changed,
+ * and the superblock. The first checkpoint after mount, and the one after a failed checkpoint,
+ * encode every inode ({@code full}): mount records what it read (chains by their bytes, trees not),
+ * so the first writes little but the trees; after a failure which blocks hold what is not known,
+ * so it writes all.
  *
  * <p>Order on the device (each flush is a REQ_PREFLUSH that makes all completed writes durable):
  * <ol>
@@ -38,8 +47,12 @@ import org.fusefs.pagecache.AddressSpace;
  * after emptying it; a crash in the middle of that leaves an image that mount may refuse. A log
  * line says when this happens.
  *
- * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, then
- * every inode's lock in inode order, then dataSem of each in turn.
+ * <p>Called under the filesystem's lifecycle monitor; takes the namespace lock exclusively, closes
+ * the gate of {@link DirtyInodes} (no inode outside the batch may change until it opens), then the
+ * lock of every inode in the batch in inode order, then dataSem of each in turn. A full checkpoint
+ * takes every inode lock before it closes the gate: a mutator of a clean inode waits at the gate
+ * holding that inode's lock. The gate opens, and the locks are dropped, when the checkpoint has
+ * committed (or failed).
  */
 final class MetadataWriter {
     private static final Logger LOG = Logger.getLogger(MetadataWriter.class.getName());
@@ -56,12 +69,15 @@ final class MetadataWriter {
      */
     private final boolean reuse;
     private final byte[][] lastTable;
+    /** Encode every inode (after mount or a failed checkpoint), not only the dirty ones. */
+    private final boolean full;
 
     private MetadataWriter(ExtentFs fs) {
         this.fs = fs;
         this.sb = fs.sb;
         this.lastTable = fs.lastTable;
         this.reuse = lastTable != null;
+        this.full = !reuse || fs.dirty.all();
     }
 
     static void write(ExtentFs fs, int state) throws IOException {
@@ -71,51 +87,95 @@ final class MetadataWriter {
     private void run(int state) throws IOException {
         fs.ns.ns.writeLock().lock();
         List<Inode> locked = new ArrayList<>();
+        boolean done = false;
         try {
-            // The image must be one instant: no block may be allocated or freed between writing the
-            // trees and writing the free map. Namespace changes and evictions are held off by the
-            // namespace lock; writes, truncates and fallocate by holding every inode lock (no other
-            // thread takes two inode locks, nor the namespace lock under one, so this cannot
-            // deadlock); writeback allocation by writing everything back under those locks first.
-            List<Inode> all = new ArrayList<>(fs.inodes.all());
-            all.sort((a, b) -> Long.compare(a.ino, b.ino));
-            for (Inode i : all) {
-                i.lock.lock();
-                locked.add(i);
+            // The image must be one instant: no block may be allocated or freed, and no inode in it
+            // change, between encoding the inodes and writing the free map. Namespace changes and
+            // evictions are held off by the namespace lock; writes, truncates, fallocate, setattr
+            // and xattr changes of the inodes in the batch by holding their locks; those of every
+            // other inode by the closed gate of DirtyInodes, where they wait before changing
+            // anything (see there); writeback allocation by writing the batch back under its locks
+            // first (no other inode has a dirty page). Only this thread holds two inode locks (no
+            // other takes a second one, nor the namespace lock under one); a thread waiting at the
+            // gate holds the lock of an inode outside the batch only, so this cannot deadlock.
+            //
+            // The generations are read before the gate closes: a change counted by then was made by
+            // then and marked its inode before it was made, so the inode is in the batch (a read
+            // moving atime after the gate closed is kept for the next batch, and must not count as
+            // covered by this one). Writeback below counts again what it allocates: at worst one
+            // more checkpoint than needed.
+            List<Inode> batch;
+            long[] gens;
+            if (full) {
+                // Every inode: lock them all before closing the gate, since a mutator of a clean
+                // inode waits at the gate holding its lock.
+                batch = new ArrayList<>(fs.inodes.all());
+                lockAll(batch, locked);
+                gens = fs.checkpoints.generations();
+                fs.dirty.close();
+            } else {
+                gens = fs.checkpoints.generations();
+                batch = fs.dirty.close();
+                lockAll(batch, locked);
             }
-            for (Inode i : all) {
+            for (Inode i : locked) {
                 AddressSpace m = i.mapping;
                 // A clean mapping has nothing to write or wait for (and asking costs a tree walk).
                 if (m != null && !i.freed && (m.nrDirty() > 0 || m.nrWriteback() > 0)) {
                     m.writeAndWait(0, Long.MAX_VALUE);
                 }
             }
-            // Every change counted so far is in memory now and in this checkpoint.
-            long[] gens = fs.checkpoints.generations();
             // Until this checkpoint completes, what is on the device is not known block by block.
             fs.lastTable = null;
             long highest = 0;
-            for (Inode i : fs.inodes.all()) {
+            for (Inode i : locked) {
                 highest = Math.max(highest, i.ino);
             }
             // Blocks once written stay part of the table, so that freed inodes are zeroed on the device.
             sb.itableUsed = Math.max(sb.itableUsed, (highest + Superblock.INODES_PER_BLOCK - 1)
                     / Superblock.INODES_PER_BLOCK);
-            byte[][] table = new byte[(int) sb.itableUsed][];
-            for (int k = 0; k < table.length; k++) {
-                table[k] = new byte[BlockIo.BLOCK_SIZE];
-            }
-            for (Inode i : fs.inodes.all()) {
-                i.lock.lock();
-                try {
-                    writeInode(i, table);
-                } finally {
-                    i.lock.unlock();
+            byte[][] last = lastTable;
+            byte[][] table;
+            BitSet touched = new BitSet();
+            if (full) {
+                table = new byte[(int) sb.itableUsed][];
+                for (int k = 0; k < table.length; k++) {
+                    table[k] = new byte[BlockIo.BLOCK_SIZE];
+                }
+                touched.set(0, table.length);
+            } else {
+                // The last image, with copies of the blocks this batch changes (the old ones are
+                // compared with below) and zeroed blocks for the part of the table new in use.
+                table = Arrays.copyOf(last, (int) sb.itableUsed);
+                for (int k = last.length; k < table.length; k++) {
+                    table[k] = new byte[BlockIo.BLOCK_SIZE];
+                    touched.set(k);
                 }
             }
+            for (Inode i : locked) {
+                int k = (int) ((i.ino - 1) / Superblock.INODES_PER_BLOCK);
+                if (!touched.get(k)) {
+                    table[k] = table[k].clone();
+                    touched.set(k);
+                }
+                fs.dirty.clean(i);
+                Inode live = fs.inodes.get(i.ino);
+                if (live != i) {
+                    // Freed (evict released its blocks): the slot is zeroed, unless its number
+                    // already went to a new inode, which is in the batch too.
+                    if (live == null) {
+                        int off = Superblock.inodeSlot(i.ino) * Superblock.INODE_SIZE;
+                        Arrays.fill(table[k], off, off + Superblock.INODE_SIZE, (byte) 0);
+                    }
+                    continue;
+                }
+                writeInode(i, table);
+            }
+            if (fs.verifyClean && !full) {
+                verifyClean(locked, last);
+            }
             writeFreeChain();
-            byte[][] last = lastTable;
-            for (int k = 0; k < table.length; k++) {
+            for (int k = touched.nextSetBit(0); k >= 0; k = touched.nextSetBit(k + 1)) {
                 MetaBlock.seal(sb.uuid, sb.itableStart + k, table[k]);
                 if (!reuse || k >= last.length || !Arrays.equals(table[k], last[k])) {
                     add(sb.itableStart + k, table[k]);
@@ -156,11 +216,22 @@ final class MetadataWriter {
             fs.lastTable = table;
             fs.alloc.releaseDeferred();
             fs.checkpoints.checkpointed(gens);
+            done = true;
         } finally {
+            fs.dirty.open(!done);
             for (Inode i : locked) {
                 i.lock.unlock();
             }
             fs.ns.ns.writeLock().unlock();
+        }
+    }
+
+    private static void lockAll(List<Inode> inodes, List<Inode> locked) {
+        // Inode order; a freed inode and the new one that took its number are distinct locks.
+        inodes.sort((a, b) -> Long.compare(a.ino, b.ino));
+        for (Inode i : inodes) {
+            i.lock.lock();
+            locked.add(i);
         }
     }
 
@@ -250,6 +321,8 @@ final class MetadataWriter {
         List<Long> owned = new ArrayList<>();
         byte[] tb = table[(int) ((i.ino - 1) / Superblock.INODES_PER_BLOCK)];
         int off = Superblock.inodeSlot(i.ino) * Superblock.INODE_SIZE;
+        // An incremental checkpoint encodes over the slot's last image.
+        Arrays.fill(tb, off, off + Superblock.INODE_SIZE, (byte) 0);
         ByteBuffer bb = MetaBlock.le(tb);
         byte[] xattrs = i.xattrs.isEmpty() ? null : InodeFormat.encodeXattrs(i.xattrs);
         long[] xattrBlocks = place(MetaChain.XATTR, i.ino, xattrs, old.xattrs(), old.xattrBlocks(), owned);
@@ -303,6 +376,58 @@ final class MetadataWriter {
         }
         i.metaBlocks = m;
         i.written = new Written(xattrs, xattrBlocks, chain, chainBlocks, extents, treeBlocks);
+    }
+
+    /**
+     * A check for tests ({@link ExtentFs#verifyClean}): every live inode outside the batch encodes
+     * to what the last checkpoint wrote for it, so no change escaped {@link DirtyInodes#mark}.
+     * Walks every inode, so it costs what the incremental checkpoint saves. Reads clean inodes
+     * without their locks, which the gate allows (their mutators wait before changing anything),
+     * but a read moving atime meanwhile makes it fail: for single-threaded tests.
+     */
+    private void verifyClean(List<Inode> batch, byte[][] last) {
+        Set<Inode> in = Collections.newSetFromMap(new IdentityHashMap<>());
+        in.addAll(batch);
+        for (Inode i : fs.inodes.all()) {
+            if (in.contains(i)) {
+                continue;
+            }
+            Written w = i.written;
+            if (w == null || i.dirty) {
+                throw new IllegalStateException("ino " + i.ino + " left out of the checkpoint: "
+                        + (w == null ? "never written" : "dirty"));
+            }
+            byte[] xattrs = i.xattrs.isEmpty() ? null : InodeFormat.encodeXattrs(i.xattrs);
+            byte[] chain = i.isDir() ? InodeFormat.encodeDir(i.dir)
+                    : i.isLnk() && i.symlink.length > InodeFormat.INLINE_SYMLINK ? i.symlink : null;
+            if (!Arrays.equals(xattrs, w.xattrs()) || !Arrays.equals(chain, w.chain())) {
+                throw new IllegalStateException("ino " + i.ino + " changed xattrs or directory/symlink without a mark");
+            }
+            byte[] tb = last[(int) ((i.ino - 1) / Superblock.INODES_PER_BLOCK)].clone();
+            int off = Superblock.inodeSlot(i.ino) * Superblock.INODE_SIZE;
+            byte[] was = Arrays.copyOfRange(tb, off, off + Superblock.INODE_SIZE);
+            Arrays.fill(tb, off, off + Superblock.INODE_SIZE, (byte) 0);
+            ByteBuffer bb = MetaBlock.le(tb);
+            if (i.isLnk() && i.symlink.length <= InodeFormat.INLINE_SYMLINK) {
+                System.arraycopy(i.symlink, 0, tb, off + InodeFormat.I_BLOCK, i.symlink.length);
+            }
+            if (i.isReg()) {
+                i.dataSem.readLock().lock();
+                try {
+                    if (!sameExtents(i.extents, w.extents())) {
+                        throw new IllegalStateException("ino " + i.ino + " changed extents without a mark");
+                    }
+                } finally {
+                    i.dataSem.readLock().unlock();
+                }
+                ExtentTreeFormat.encode(w.extents(), i.ino, w.treeBlocks(), sb.uuid, bb, off + InodeFormat.I_BLOCK);
+            }
+            InodeFormat.encodeFields(bb, off, i, w.xattrBlocks().length > 0 ? w.xattrBlocks()[0] : 0,
+                    w.chainBlocks().length > 0 ? w.chainBlocks()[0] : 0);
+            if (!Arrays.equals(was, Arrays.copyOfRange(tb, off, off + Superblock.INODE_SIZE))) {
+                throw new IllegalStateException("ino " + i.ino + " changed attributes without a mark: now " + i);
+            }
+        }
     }
 
     private static boolean sameExtents(ExtentTree tree, List<Extent> old) {

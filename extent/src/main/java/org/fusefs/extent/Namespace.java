@@ -95,6 +95,7 @@ final class Namespace {
         if (i == null) {
             throw new ErrnoException(Errno.ENOSPC, "no free inode (" + fs.inodes.count() + " in the table)");
         }
+        fs.dirty.mark(i);
         long t = ExtentFs.now();
         i.uid = uid;
         i.gid = gid;
@@ -105,7 +106,8 @@ final class Namespace {
         return i;
     }
 
-    private static void touch(Inode d) {
+    private void touch(Inode d) {
+        fs.dirty.mark(d);
         long t = ExtentFs.now();
         d.mtimeNs = t;
         d.ctimeNs = t;
@@ -243,6 +245,7 @@ final class Namespace {
             }
             i.lock.lock();
             try {
+                fs.dirty.mark(i);
                 i.nlink++;
                 i.ctimeNs = ExtentFs.now();
             } finally {
@@ -317,6 +320,7 @@ final class Namespace {
     private void dropLink(Inode i) {
         i.lock.lock();
         try {
+            fs.dirty.mark(i);
             i.nlink--;
             i.ctimeNs = ExtentFs.now();
             fs.evictIfUnusedLocked(i);
@@ -328,6 +332,7 @@ final class Namespace {
     private void removeDir(Inode i) {
         i.lock.lock();
         try {
+            fs.dirty.mark(i);
             i.nlink = 0;
             i.ctimeNs = ExtentFs.now();
             fs.evictIfUnusedLocked(i);
@@ -410,6 +415,12 @@ final class Namespace {
                 throw new ErrnoException(Errno.EMLINK, "directory " + newDir + " has " + nd.nlink + " links");
             }
             // All checks passed; from here on nothing fails.
+            fs.dirty.mark(od);
+            fs.dirty.mark(nd);
+            fs.dirty.mark(src);
+            if (dst != null) {
+                fs.dirty.mark(dst);
+            }
             long t = ExtentFs.now();
             if (exchange) {
                 od.dir.replace(oldName, dst.ino, dst.dtype());

@@ -82,6 +82,7 @@ final class Xattrs {
         }
         i.lock.lock();
         try {
+            fs.dirty.mark(i);
             if (userDenied(i, name)) {
                 throw new ErrnoException(Errno.EPERM, "user. xattr on a special file, ino " + i.ino);
             }
@@ -107,6 +108,7 @@ final class Xattrs {
         checkName(name);
         i.lock.lock();
         try {
+            fs.dirty.mark(i);
             if (userDenied(i, name) || i.xattrs.remove(name) == null) {
                 throw new ErrnoException(Errno.ENODATA, "no xattr '" + name + "' on ino " + i.ino);
             }

@@ -28,12 +28,15 @@
  * only as a <em>checkpoint</em> of all of it, written by {@link org.fusefs.extent.MetadataWriter}: at
  * {@link org.fusefs.extent.ExtentFs#sync}, {@link org.fusefs.extent.ExtentFs#unmount}, fsync,
  * fdatasync and fsyncdir, and when an allocation short of space needs the blocks freed since the
- * last one. A checkpoint writes back every dirty page of the filesystem first and holds every inode
- * lock, so it is one consistent instant. It encodes every inode, but writes only what differs from
- * the previous checkpoint: inode-table blocks that changed, the chains and trees whose contents
- * changed (to new blocks; unchanged ones keep theirs), the free-space chain when the map changed,
- * and the superblock. Mount records what it read, so the first checkpoint after it is as small
- * (only extent-tree blocks are rewritten once); after a checkpoint that failed the next writes all.
+ * last one. Every change of an inode marks it dirty first ({@link org.fusefs.extent.DirtyInodes},
+ * as {@code ext4_mark_inode_dirty}); a checkpoint takes the dirty inodes' locks, holds every other
+ * inode unchanged (their mutators wait at a gate before changing anything), writes back the dirty
+ * inodes' pages (no other inode has one), so it is one consistent instant. It encodes only the
+ * dirty inodes, and writes only what differs from the previous checkpoint: inode-table blocks that
+ * changed, the chains and trees whose contents changed (to new blocks; unchanged ones keep theirs),
+ * the free-space chain when the map changed, and the superblock. The first checkpoint after mount
+ * encodes every inode (mount records what it read, so it writes only extent-tree blocks again);
+ * after a checkpoint that failed the next encodes and writes all.
  *
  * <h2>The journal</h2>
  * Each checkpoint is one transaction in the journal area (jbd2's idea in its simplest form: one
@@ -72,9 +75,11 @@
  * nearly full); they are written in place after emptying the journal, and a crash in the middle of
  * them leaves an image that mount may refuse.
  *
- * <p>Cost: fsync is a checkpoint: it writes back every dirty page of the filesystem, encodes every
- * inode and directory (CPU in proportion to their number: 10 to 15 ms for 10,000 files), writes
- * the changed metadata blocks twice (journal, then in place), and flushes the device twice. fsync
+ * <p>Cost: fsync is a checkpoint: it writes back the dirty pages of the inodes changed since the
+ * last one, encodes those inodes (directories and xattrs in full, trees compared extent by extent),
+ * encodes the free map when blocks were allocated or freed (CPU in proportion to what changed, not
+ * to the number of files), writes the changed metadata blocks twice (journal, then in place), and
+ * flushes the device twice. fsync
  * and fsyncdir skip the checkpoint when no metadata changed since the last one, fdatasync when only
  * times changed (an overwrite in place): then the data and one flush; concurrent fsyncs share one
  * checkpoint when it began after their changes.
