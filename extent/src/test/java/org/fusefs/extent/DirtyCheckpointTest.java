@@ -726,28 +726,9 @@ class DirtyCheckpointTest {
 
     /** Every path with all its attributes (times included), xattrs and symlink target. */
     private static TreeMap<String, String> read(ExtentFs fs) {
-        TreeMap<String, String> out = new TreeMap<>();
-        walk(fs, Vfs.ROOT_INO, "", out);
+        TreeMap<String, String> out = FsTree.read(fs, ino -> attrs(fs, ino));
         out.put("/", attrs(fs, Vfs.ROOT_INO));
         return out;
-    }
-
-    private static void walk(ExtentFs fs, long dir, String path, TreeMap<String, String> out) {
-        List<DirEntry> entries = new ArrayList<>();
-        fs.readdir(dir, 0, e -> {
-            entries.add(e);
-            return true;
-        });
-        for (DirEntry e : entries) {
-            if (e.name().equals(".") || e.name().equals("..")) {
-                continue;
-            }
-            String p = path + "/" + e.name();
-            out.put(p, attrs(fs, e.ino()));
-            if (FileMode.isDir(fs.getattr(e.ino()).mode())) {
-                walk(fs, e.ino(), p, out);
-            }
-        }
     }
 
     private static String attrs(ExtentFs fs, long ino) {

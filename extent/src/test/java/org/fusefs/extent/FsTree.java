@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import java.util.zip.CRC32C;
 import org.fusefs.uapi.FileMode;
 import org.fusefs.uapi.OpenFlags;
@@ -17,12 +18,18 @@ final class FsTree {
     }
 
     static TreeMap<String, String> read(ExtentFs fs) {
+        return read(fs, ino -> describe(fs, ino));
+    }
+
+    /** Every path below the root (the root itself left out) with what {@code describe} says of its inode. */
+    static TreeMap<String, String> read(ExtentFs fs, LongFunction<String> describe) {
         TreeMap<String, String> out = new TreeMap<>();
-        walk(fs, Vfs.ROOT_INO, "", out);
+        walk(fs, Vfs.ROOT_INO, "", describe, out);
         return out;
     }
 
-    private static void walk(ExtentFs fs, long dir, String path, TreeMap<String, String> out) {
+    private static void walk(ExtentFs fs, long dir, String path, LongFunction<String> describe,
+            TreeMap<String, String> out) {
         List<DirEntry> entries = new ArrayList<>();
         fs.readdir(dir, 0, e -> {
             entries.add(e);
@@ -33,37 +40,42 @@ final class FsTree {
                 continue;
             }
             String p = path + "/" + e.name();
-            InodeAttr a = fs.getattr(e.ino());
-            StringBuilder sb = new StringBuilder();
-            sb.append(Integer.toOctalString(a.mode())).append(" nlink ").append(a.nlink());
-            for (String x : fs.listxattr(e.ino())) {
-                sb.append(" xattr ").append(x).append('=').append(crc(fs.getxattr(e.ino(), x)));
-            }
-            if (FileMode.isReg(a.mode())) {
-                sb.append(" size ").append(a.size());
-                OpenFile f = fs.open(e.ino(), OpenFlags.O_RDONLY);
-                try {
-                    byte[] b = new byte[(int) a.size()];
-                    int done = 0;
-                    while (done < b.length) {
-                        int n = fs.read(f, done, b, done, b.length - done);
-                        if (n <= 0) {
-                            break;
-                        }
-                        done += n;
-                    }
-                    sb.append(" read ").append(done).append(" crc ").append(crc(b));
-                } finally {
-                    fs.release(f);
-                }
-            } else if (FileMode.isLnk(a.mode())) {
-                sb.append(" -> ").append(fs.readlink(e.ino()));
-            }
-            out.put(p, sb.toString());
-            if (FileMode.isDir(a.mode())) {
-                walk(fs, e.ino(), p, out);
+            out.put(p, describe.apply(e.ino()));
+            if (FileMode.isDir(fs.getattr(e.ino()).mode())) {
+                walk(fs, e.ino(), p, describe, out);
             }
         }
+    }
+
+    /** Type, link count, xattrs, and contents checksum or symlink target; no times. */
+    private static String describe(ExtentFs fs, long ino) {
+        InodeAttr a = fs.getattr(ino);
+        StringBuilder sb = new StringBuilder();
+        sb.append(Integer.toOctalString(a.mode())).append(" nlink ").append(a.nlink());
+        for (String x : fs.listxattr(ino)) {
+            sb.append(" xattr ").append(x).append('=').append(crc(fs.getxattr(ino, x)));
+        }
+        if (FileMode.isReg(a.mode())) {
+            sb.append(" size ").append(a.size());
+            OpenFile f = fs.open(ino, OpenFlags.O_RDONLY);
+            try {
+                byte[] b = new byte[(int) a.size()];
+                int done = 0;
+                while (done < b.length) {
+                    int n = fs.read(f, done, b, done, b.length - done);
+                    if (n <= 0) {
+                        break;
+                    }
+                    done += n;
+                }
+                sb.append(" read ").append(done).append(" crc ").append(crc(b));
+            } finally {
+                fs.release(f);
+            }
+        } else if (FileMode.isLnk(a.mode())) {
+            sb.append(" -> ").append(fs.readlink(ino));
+        }
+        return sb.toString();
     }
 
     static String crc(byte[] b) {

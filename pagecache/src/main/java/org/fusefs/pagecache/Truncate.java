@@ -42,14 +42,24 @@ final class Truncate {
             return;
         }
         as.rmap.unmap(as, firstWhole, lastWhole);
+        removeRange(as, firstWhole, lastWhole, false);
+    }
+
+    /**
+     * Removes every page of {@code [first, last]}, each under its lock once its writeback ended.
+     * With {@code keepRedirtied}, a page dirty again (through a mapping, since the caller wrote the
+     * range back) stays and is counted. Returns the pages left.
+     */
+    private static long removeRange(AddressSpace as, long first, long last, boolean keepRedirtied) {
         Page[] pages = new Page[BATCH];
         long[] idx = new long[BATCH];
         Page[] removed = new Page[BATCH];
-        long cursor = firstWhole;
+        long busy = 0;
+        long cursor = first;
         for (;;) {
-            int n = as.tree.gather(cursor, lastWhole, pages, idx);
+            int n = as.tree.gather(cursor, last, pages, idx);
             if (n == 0) {
-                return;
+                return busy;
             }
             int k = 0;
             try {
@@ -59,6 +69,11 @@ final class Truncate {
                         continue;
                     }
                     PageWait.waitOnWriteback(p);
+                    if (keepRedirtied && p.test(PageFlag.DIRTY)) {
+                        PageWait.unlock(p);
+                        busy++;
+                        continue;
+                    }
                     as.removeLockedPage(p);
                     PageWait.unlock(p);
                     removed[k++] = p;
@@ -66,8 +81,8 @@ final class Truncate {
             } finally {
                 as.cache().freePages(removed, k);
             }
-            if (idx[n - 1] >= lastWhole) {
-                return;
+            if (idx[n - 1] >= last) {
+                return busy;
             }
             cursor = idx[n - 1] + 1;
         }
@@ -139,41 +154,7 @@ final class Truncate {
         long last = end >>> Page.SHIFT;
         as.writeAndWait(start, end);
         as.rmap.unmap(as, first, last);
-        Page[] pages = new Page[BATCH];
-        long[] idx = new long[BATCH];
-        Page[] removed = new Page[BATCH];
-        long busy = 0;
-        long cursor = first;
-        for (;;) {
-            int n = as.tree.gather(cursor, last, pages, idx);
-            if (n == 0) {
-                return busy;
-            }
-            int k = 0;
-            try {
-                for (int i = 0; i < n; i++) {
-                    Page p = as.findLockPage(idx[i]);
-                    if (p == null) {
-                        continue;
-                    }
-                    PageWait.waitOnWriteback(p);
-                    if (p.test(PageFlag.DIRTY)) {
-                        // Dirtied again (through a mapping) since the write-back above: EBUSY.
-                        PageWait.unlock(p);
-                        busy++;
-                        continue;
-                    }
-                    as.removeLockedPage(p);
-                    PageWait.unlock(p);
-                    removed[k++] = p;
-                }
-            } finally {
-                as.cache().freePages(removed, k);
-            }
-            if (idx[n - 1] >= last) {
-                return busy;
-            }
-            cursor = idx[n - 1] + 1;
-        }
+        // A page dirtied again since the write-back above is left: EBUSY for the caller.
+        return removeRange(as, first, last, true);
     }
 }
