@@ -92,14 +92,7 @@ class DirtyCheckpointTest {
     void changesDuringCheckpointsReachALaterOne() throws Exception {
         try (PhysicalMemory mem = PhysicalMemory.create(MemoryConfig.builder().bytes(96L << 20).build())) {
             long seed = 99;
-            TestDevice disk = new TestDevice("dirtyconc", DEV_BYTES);
-            PageCache mkfsCache = new PageCache(mem);
-            try {
-                ExtentFs.mkfs(disk, mem, mkfsCache, MkfsOptions.defaults().withUuidSeed(seed)).unmount();
-            } finally {
-                mkfsCache.dropCaches();
-                mkfsCache.close();
-            }
+            TestDevice disk = freshImage(mem, "dirtyconc", seed);
             World w = new World(disk, mem, seed);
             w.mount();
             w.fs.verifyClean = false; // it reads clean inodes while reads move their atime
@@ -315,8 +308,9 @@ class DirtyCheckpointTest {
         return out;
     }
 
-    private static void run(PhysicalMemory mem, long seed) throws Exception {
-        TestDevice disk = new TestDevice("dirty" + seed, DEV_BYTES);
+    /** A test device holding a freshly made, cleanly unmounted filesystem. */
+    private static TestDevice freshImage(PhysicalMemory mem, String name, long seed) throws IOException {
+        TestDevice disk = new TestDevice(name, DEV_BYTES);
         PageCache mkfsCache = new PageCache(mem);
         try {
             ExtentFs.mkfs(disk, mem, mkfsCache, MkfsOptions.defaults().withUuidSeed(seed)).unmount();
@@ -324,6 +318,11 @@ class DirtyCheckpointTest {
             mkfsCache.dropCaches();
             mkfsCache.close();
         }
+        return disk;
+    }
+
+    private static void run(PhysicalMemory mem, long seed) throws Exception {
+        TestDevice disk = freshImage(mem, "dirty" + seed, seed);
         World w = new World(disk, mem, seed);
         w.mount();
         try {

@@ -142,11 +142,7 @@ class BulkFreeConcurrencyTest {
             }
             drainer.interrupt();
             drainer.join();
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError(errors.size() + " thread(s) failed");
-                errors.forEach(e::addSuppressed);
-                throw e;
-            }
+            Failures.throwIfAny(errors, "thread(s)");
             m.drainAllPages();
             assertEquals(total, m.nrFreePages());
             assertEquals(total, m.allocator().checkInvariants());
@@ -222,11 +218,7 @@ class BulkFreeConcurrencyTest {
             for (Thread w : workers) {
                 w.join();
             }
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError(errors.size() + " worker(s) failed");
-                errors.forEach(e::addSuppressed);
-                throw e;
-            }
+            Failures.throwIfAny(errors, "worker(s)");
             m.drainAllPages();
             assertEquals(m.totalPages() - poisoned.size(), m.nrFreePages(), "poison seed " + seed);
             assertEquals(poisoned.size(), m.allocator().zone().nrOffline(), "poison seed " + seed);

@@ -78,11 +78,7 @@ class ConcurrentStressTest {
             }
             drainer.interrupt();
             drainer.join();
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError(errors.size() + " thread(s) failed");
-                errors.forEach(e::addSuppressed);
-                throw e;
-            }
+            Failures.throwIfAny(errors, "thread(s)");
             m.drainAllPages();
             assertEquals(m.totalPages(), m.nrFreePages());
             assertEquals(m.totalPages(), m.allocator().checkInvariants());
